@@ -1,0 +1,9 @@
+"""CLI sub-commands, one module each (module name = command name with '_' for '-')."""
+
+COMMAND_MODULES = [
+    "info",
+    "models",
+    "factorize",
+    "render",
+    "grid",
+]

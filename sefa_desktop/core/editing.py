@@ -1,0 +1,46 @@
+"""Edits: base codes + Σ αᵢ·nᵢ, on chosen W+ rows for style-based models, in Z otherwise."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+
+@dataclass(frozen=True)
+class DirectionEdit:
+    vector: np.ndarray  # (dim,)
+    alpha: float
+    layers: tuple[int, ...] | None = None  # W+ rows it moves; None = the set's layers / all
+
+
+def apply_edits(codes: torch.Tensor, edits: Sequence[DirectionEdit]) -> torch.Tensor:
+    """New codes with every edit added. codes: (n, dim) or W+ (n, L, dim); not modified in place."""
+    out = codes.clone()
+    for e in edits:
+        if e.alpha == 0:
+            continue
+        vec = torch.as_tensor(np.asarray(e.vector), dtype=out.dtype, device=out.device) * float(e.alpha)
+        if out.ndim == 3:
+            rows = list(range(out.shape[1])) if e.layers is None else list(e.layers)
+            out[:, rows, :] += vec
+        else:
+            out += vec
+    return out
+
+
+def alpha_steps(lo: float, hi: float, steps: int) -> list[float]:
+    if steps < 1:
+        raise ValueError("steps must be ≥ 1")
+    if steps == 1:
+        return [(lo + hi) / 2]
+    return [float(a) for a in np.linspace(lo, hi, steps)]
+
+
+def sweep_codes(base: torch.Tensor, vector: np.ndarray, alphas: Sequence[float],
+                layers: Sequence[int] | None) -> torch.Tensor:
+    """(len(alphas), *code) codes of one sample (base: (1, *code)) moved along one direction."""
+    rows = tuple(layers) if layers is not None else None
+    return torch.cat([apply_edits(base, [DirectionEdit(vector, a, rows)]) for a in alphas])

@@ -1,0 +1,155 @@
+"""Closed-form factorization (SeFa) and the sampling-PCA baseline.
+
+SeFa: the directions n that change y = A z + b most are the top eigenvectors of AᵀA, with A's rows
+(one per output unit of the selector) normalized to unit length, as the official code does.
+
+Speed: because rows are normalized one by one, AᵀA is the sum over W+ rows of per-row Gram matrices
+Gᵢ = Aᵢᵀ Aᵢ. We compute each Gᵢ once per model (cached weakly on the model), so every later layer
+selection is a sum of small d×d matrices plus one symmetric eigendecomposition (`torch.linalg.eigh`).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+import torch
+
+from .directions import DirectionSet
+
+METHODS = ("sefa", "pca")
+COMPAT_MODES = (None, "genforce")
+
+# model → {(compat, row): Gram (d, d) float32 on CPU}. Weak keys: a closed model frees its cache.
+_GRAM_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, int], torch.Tensor]] = \
+    weakref.WeakKeyDictionary()
+
+
+def normalized_rows(a: torch.Tensor) -> torch.Tensor:
+    """Each row of the (rows × d) selector matrix scaled to unit L2 norm (zero rows stay zero)."""
+    a = a.detach().to("cpu", torch.float32)
+    return a / a.norm(dim=1, keepdim=True).clamp_min(1e-12)
+
+
+def _selector(model: Any, layers: list[int] | None, compat: str | None) -> torch.Tensor:
+    # compat is passed only when set, so any object with selector_weight(layers) can be factorized.
+    if compat is None:
+        return model.selector_weight(layers)
+    return model.selector_weight(layers, compat=compat)
+
+
+def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
+    """Gᵢ = ÂᵢᵀÂᵢ for one W+ row (normalized rows), cached per model."""
+    try:
+        cache = _GRAM_CACHE.setdefault(model, {})
+    except TypeError:  # not weak-referenceable: compute without caching
+        cache = {}
+    key = (compat, int(row))
+    if key not in cache:
+        a = normalized_rows(_selector(model, [int(row)], compat))
+        cache[key] = a.t() @ a if a.numel() else torch.zeros(a.shape[1], a.shape[1])
+    return cache[key]
+
+
+def _sign_fix(vectors: torch.Tensor) -> torch.Tensor:
+    """Deterministic arrows: the entry of largest magnitude in each direction is positive."""
+    idx = vectors.abs().argmax(dim=1, keepdim=True)
+    signs = torch.sign(torch.gather(vectors, 1, idx))
+    signs[signs == 0] = 1
+    return vectors * signs
+
+
+def _check_layers(model: Any, layers: list[int] | None) -> list[int]:
+    n = int(model.num_layers)
+    if layers is None:
+        return list(range(n))
+    out = sorted({int(i) for i in layers})
+    if not out:
+        raise ValueError("no layers selected")
+    if out[0] < 0 or out[-1] >= n:
+        raise ValueError(f"layer index out of range 0..{n - 1}: {out}")
+    return out
+
+
+def factorize(
+    model: Any,
+    layers: list[int] | None = None,
+    k: int | None = None,
+    method: str = "sefa",
+    compat: str | None = None,
+    num_samples: int = 100_000,
+    seed: int = 0,
+) -> DirectionSet:
+    """Directions for `model` on W+ rows `layers` (None = all), top `k` (None = all).
+
+    method="sefa": eigenvectors of AᵀA (row-normalized A), values are its eigenvalues, descending.
+    method="pca": PCA of `num_samples` sampled codes (GANSpace-style baseline); values are variances.
+    compat="genforce": the official code's exact choice of weights (see docs/factorization.md).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if compat not in COMPAT_MODES:
+        raise ValueError(f"compat must be one of {COMPAT_MODES}, not {compat!r}")
+    rows = _check_layers(model, layers)
+    if method == "pca":
+        vectors, values = _pca(model, num_samples, seed)
+    else:
+        gram = torch.zeros_like(layer_gram(model, rows[0], compat))
+        for r in rows:
+            gram += layer_gram(model, r, compat)
+        values, vectors = torch.linalg.eigh(gram)  # ascending, columns
+        values = values.flip(0)
+        vectors = vectors.flip(1).t().contiguous()
+    vectors = _sign_fix(vectors)
+    if k is not None:
+        k = max(1, min(int(k), vectors.shape[0]))
+        vectors, values = vectors[:k], values[:k]
+    return DirectionSet(
+        vectors=vectors.numpy().astype(np.float32),
+        values=values.clamp_min(0).numpy().astype(np.float32),
+        layers=rows,
+        method=method if compat is None else f"{method}-{compat}",
+        model_name=str(getattr(model, "name", "")),
+        model_family=str(getattr(model, "family", "")),
+        model_fingerprint=str(getattr(model, "fingerprint", "")),
+    )
+
+
+def _pca(model: Any, num_samples: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sampling baseline. Style models: PCA of w (GANSpace). Others: PCA of the selector's output
+    y = A z over samples, each component mapped back to z by regression (as GANSpace does for
+    activations), so the directions live in the space the model edits."""
+    batch = 10_000
+    chunks = []
+    gen_seed = seed
+    remaining = int(num_samples)
+    with torch.inference_mode():
+        while remaining > 0:
+            n = min(batch, remaining)
+            z = model.sample_z(n, seed=gen_seed)
+            gen_seed += 1
+            if getattr(model, "edit_space", "z") == "w":
+                c = model.codes(z)[:, 0, :]  # w, before the W+ broadcast
+                chunks.append((c.to("cpu", torch.float64), None))
+            else:
+                a = model.selector_weight(None).to("cpu", torch.float64)
+                zz = z.to(torch.float64)
+                chunks.append((zz @ a.t(), zz))
+            remaining -= n
+    feats = torch.cat([c for c, _ in chunks])
+    mean = feats.mean(0, keepdim=True)
+    centered = feats - mean
+    cov = centered.t() @ centered / max(1, feats.shape[0] - 1)
+    values, comps = torch.linalg.eigh(cov)
+    values, comps = values.flip(0), comps.flip(1).t()
+    if chunks[0][1] is not None:
+        z_all = torch.cat([zz for _, zz in chunks])
+        dim = z_all.shape[1]
+        comps = comps[: min(dim, comps.shape[0])]
+        values = values[: comps.shape[0]]
+        coords = centered @ comps.t()  # (N, k)
+        # least-squares z ≈ coords · B  →  B rows are z-directions for each component
+        b = torch.linalg.lstsq(coords, z_all - z_all.mean(0, keepdim=True)).solution
+        comps = b / b.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return comps.to(torch.float32), values.to(torch.float32)

@@ -1,0 +1,1 @@
+"""Our own generator networks, written from the published architectures."""
