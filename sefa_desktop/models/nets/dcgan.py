@@ -13,6 +13,7 @@ from torch import nn
 
 from ..base import BaseGanModel, LayerInfo
 from ..errors import ModelLoadError
+from .loading import load_strict
 
 
 class DCGANGenerator(nn.Module):
@@ -62,23 +63,6 @@ def build_dcgan(state: Mapping[str, torch.Tensor], prefix: str = "main.") -> DCG
     own = {"main." + k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     load_strict(net, own)
     return net.eval()
-
-
-def load_strict(net: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
-    """load_state_dict(strict=True), but failures name the key and the shape expected."""
-    expected = net.state_dict()
-    missing = [k for k in expected if k not in state]
-    if missing:
-        raise ModelLoadError(f"checkpoint is missing key '{missing[0]}' "
-                             f"(expected shape {tuple(expected[missing[0]].shape)})")
-    for k, v in expected.items():
-        got = state[k]
-        if tuple(got.shape) != tuple(v.shape):
-            raise ModelLoadError(f"key '{k}' has shape {tuple(got.shape)}, expected {tuple(v.shape)}")
-    unexpected = [k for k in state if k not in expected]
-    if unexpected:
-        raise ModelLoadError(f"checkpoint has unexpected key '{unexpected[0]}'")
-    net.load_state_dict({k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected})
 
 
 class DCGANModel(BaseGanModel):
