@@ -21,8 +21,8 @@ from sefa_desktop.models.catalogue import (
     parse_catalogue,
 )
 
-from .conftest import shared_dir
-from .http_fixture import LocalServer
+from conftest import shared_dir
+from http_fixture import LocalServer
 
 REPO = Path(__file__).resolve().parents[1]
 # The 87 public checkpoints the issue names, by family (57 genforce zoo + 27 NGC + 3 ADA).

@@ -22,7 +22,7 @@ from sefa_desktop.models.download import (
     read_checksums,
 )
 
-from .http_fixture import LocalServer
+from http_fixture import LocalServer
 
 DATA = os.urandom(300_000)
 SHA = hashlib.sha256(DATA).hexdigest()
