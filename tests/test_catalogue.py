@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import shared_dir
+from http_fixture import LocalServer
 
 from sefa_desktop.models.catalogue import (
     FAMILIES,
@@ -20,9 +22,6 @@ from sefa_desktop.models.catalogue import (
     load_catalogue_or_empty,
     parse_catalogue,
 )
-
-from conftest import shared_dir
-from http_fixture import LocalServer
 
 REPO = Path(__file__).resolve().parents[1]
 # The 87 public checkpoints the issue names, by family (57 genforce zoo + 27 NGC + 3 ADA).

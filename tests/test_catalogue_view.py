@@ -11,11 +11,11 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 
-from sefa_desktop.models.catalogue import CatalogueEntry, load_catalogue  # noqa: E402
-from sefa_desktop.models.download import RetryPolicy  # noqa: E402
-
 from conftest import shared_dir  # noqa: E402
 from http_fixture import LocalServer  # noqa: E402
+
+from sefa_desktop.models.catalogue import CatalogueEntry, load_catalogue  # noqa: E402
+from sefa_desktop.models.download import RetryPolicy  # noqa: E402
 
 
 @pytest.fixture

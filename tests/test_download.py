@@ -11,6 +11,7 @@ import time
 import urllib.error
 
 import pytest
+from http_fixture import LocalServer
 
 from sefa_desktop.models.download import (
     ChecksumMismatch,
@@ -21,8 +22,6 @@ from sefa_desktop.models.download import (
     part_paths,
     read_checksums,
 )
-
-from http_fixture import LocalServer
 
 DATA = os.urandom(300_000)
 SHA = hashlib.sha256(DATA).hexdigest()
