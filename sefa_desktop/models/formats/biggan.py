@@ -44,8 +44,8 @@ class _DirReader:
     container = "dir"
 
     def matches(self, obj: Any) -> bool:
-        folder = Path(obj)
-        return (folder / WEIGHTS_NAME).is_file() and (folder / CONFIG_NAME).is_file()
+        # The weights file alone claims the folder, so a missing config.json gets a clear message.
+        return (Path(obj) / WEIGHTS_NAME).is_file()
 
     def build(self, obj: Any, device: str, source: str) -> BigGANModel:
         folder = Path(obj)
