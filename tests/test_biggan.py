@@ -80,6 +80,10 @@ def test_class_indices_equal_one_hot(model, expected) -> None:
     assert torch.equal(by_index, by_vector)
     default = model.codes(z)  # c=None → default_class one-hot
     assert torch.all(default[:, 32 + model.default_class] == 1) and float(default[:, 32:].sum()) == 4
+    soft = torch.zeros(1000)
+    soft[[3, 5]] = 0.5  # one mixed class vector broadcast to every code
+    mixed = model.codes(z, c=soft)
+    assert torch.equal(mixed[:, 32:], soft.expand(4, -1)) and torch.equal(mixed[:, :32], z)
     with pytest.raises(ValueError, match="class"):
         model.codes(z, c=torch.zeros(4, 10))
     with pytest.raises(ValueError, match="out of range"):

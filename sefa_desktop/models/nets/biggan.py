@@ -317,7 +317,8 @@ class BigGANModel(BaseGanModel):
         return (z * float(truncation_psi)).to(torch.float32)
 
     def class_vector(self, c: Any, n: int) -> torch.Tensor:
-        """(n, num_classes) from None (default class), an int, indices (n,) or vectors (n, num_classes)."""
+        """(n, num_classes) from None (default class), an int, indices (n,), one vector (num_classes,)
+        or vectors (n, num_classes)."""
         if c is None:
             c = self.default_class
         if isinstance(c, int):
@@ -327,6 +328,8 @@ class BigGANModel(BaseGanModel):
             if c.numel() and (int(c.min()) < 0 or int(c.max()) >= self.num_classes):
                 raise ValueError(f"class index out of range 0..{self.num_classes - 1}")
             c = F.one_hot(c.long(), self.num_classes)
+        elif c.ndim == 1 and c.shape[0] == self.num_classes:  # one class vector for every code
+            c = c[None]
         c = c.to(device=self.device, dtype=torch.float32)
         if c.ndim != 2 or c.shape[1] != self.num_classes:
             raise ValueError(f"c must be class indices (n,) or class vectors (n, {self.num_classes}), "
