@@ -173,3 +173,15 @@ def test_config_problems(folder: Path, tmp_path: Path) -> None:
     cfg["channel_width"] = 16  # disagrees with the tensors: the shape error names the key
     with pytest.raises(ModelLoadError, match="expected"):
         load_model(_copy(folder, tmp_path / "wide", config=cfg))
+
+
+def test_legacy_torch_file(folder: Path, expected, tmp_path: Path) -> None:
+    """The published weights predate torch's zip format: a legacy-serialized .bin loads the same."""
+    d = tmp_path / "legacy"
+    d.mkdir()
+    sd = torch.load(folder / "pytorch_model.bin", weights_only=True)
+    torch.save(sd, d / "pytorch_model.bin", _use_new_zipfile_serialization=False)
+    shutil.copy(folder / "config.json", d / "config.json")
+    m = load_model(d / "pytorch_model.bin")
+    codes = m.codes(torch.from_numpy(expected["z_t1"]), c=torch.from_numpy(expected["class_vectors"]))
+    assert np.abs(m.synthesize(codes, truncation_psi=1.0).numpy() - expected["images_t1"]).max() <= 1e-3
