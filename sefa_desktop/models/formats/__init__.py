@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from .bundled_safetensors import READER as BUNDLED_SAFETENSORS
 from .dcgan_state import READER as DCGAN_STATE
+from .genforce import READER as GENFORCE
 
 READERS = [
     BUNDLED_SAFETENSORS,
     DCGAN_STATE,
+    GENFORCE,
 ]
