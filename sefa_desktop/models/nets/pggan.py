@@ -19,6 +19,7 @@ from torch import nn
 
 from ..base import BaseGanModel, LayerInfo
 from ..errors import ModelLoadError
+from ..preview import blocks_for
 from .loading import load_strict
 
 SQRT2 = math.sqrt(2.0)
@@ -171,19 +172,10 @@ class PGGANModel(BaseGanModel):
         return pixel_norm(self._as_tensor(z))  # PGGAN has no truncation
 
     def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
-        return self.net(codes, num_blocks=_blocks_for(self, max_resolution))
+        return self.net(codes, num_blocks=blocks_for(self.resolution, max_resolution))
 
     def selector_weight(self, layers=None, compat=None) -> torch.Tensor:
         self.check_layers(layers)
         w = self.net.layer0.weight.detach()  # (out, z, 4, 4): y = A z, A = (out·16, z)
         return w.permute(0, 2, 3, 1).reshape(-1, w.shape[1]).float()
 
-
-def _blocks_for(model: BaseGanModel, max_resolution: int | None) -> int | None:
-    """Number of blocks to run for an early-exit preview at `max_resolution` (None = all)."""
-    if max_resolution is None or max_resolution >= model.resolution:
-        return None
-    r = int(max_resolution)
-    if r < 4 or r & (r - 1):
-        raise ValueError(f"max_resolution must be a power of two between 4 and {model.resolution}, not {r}")
-    return int(math.log2(r)) - 1
