@@ -107,7 +107,7 @@ def test_early_exit_returns_block_rgb(fx):
 def test_prefix_reuse_equals_full_synthesis(fx, row):
     _, e, m = fx
     base = torch.from_numpy(e["wp_trunc"][:2])
-    prefix = m.synthesis_prefix(base, row)
+    prefix = m.prefix_state(base, row)
     vec = torch.from_numpy(e["edit_b_boundary"][0])
     variants = base.repeat_interleave(3, dim=0)
     for j, a in enumerate((-2.0, 0.0, 3.0)):
@@ -120,7 +120,7 @@ def test_prefix_reuse_equals_full_synthesis(fx, row):
 def test_prefix_rejects_changed_rows(fx):
     _, e, m = fx
     base = torch.from_numpy(e["wp_trunc"][:1])
-    prefix = m.synthesis_prefix(base, 6)
+    prefix = m.prefix_state(base, 6)
     moved = base.clone()
     moved[:, 2] += 1.0
     with pytest.raises(ValueError, match="rows < 6"):
@@ -130,10 +130,15 @@ def test_prefix_rejects_changed_rows(fx):
 def test_prefix_with_early_exit(fx):
     _, e, m = fx
     base = torch.from_numpy(e["wp"][:1])
-    prefix = m.synthesis_prefix(base, 4, max_resolution=64)
+    prefix = m.prefix_state(base, 4)
     edited = base.clone()
     edited[:, 5:] -= 1.0
-    assert max_err(m.synthesize_from(prefix, edited), m.synthesize(edited, max_resolution=64).numpy()) <= TOL
+    assert max_err(m.synthesize_from(prefix, edited, max_resolution=64),
+                   m.synthesize(edited, max_resolution=64).numpy()) <= TOL
+    # an early exit above the prefix's row cannot use it and still gives the right image
+    late = m.prefix_state(base, 10)
+    assert max_err(m.synthesize_from(late, base, max_resolution=32), m.synthesize(base, max_resolution=32).numpy()) \
+        <= TOL
 
 
 def test_missing_key_names_key_and_shape(fx, tmp_path):

@@ -8,6 +8,7 @@ intermediate state once per sample (`synthesis_prefix`) and finish from it for e
 Families implement two hooks on their model class:
   - `_prefix_state(codes, row, noise_mode, num_blocks)`: the state before layer `row`,
   - `_finish(codes, state, row, noise_mode, num_blocks)`: the image from that state,
+  - `_prefix_usable(row, num_blocks)`: whether a full-depth prefix serves an early exit,
 with `num_blocks` = how many resolution blocks to run (early exit, None = all).
 """
 
@@ -26,21 +27,20 @@ class SynthesisPrefix:
     """The generator's state just before W+ row `row`, for a batch of codes."""
 
     row: int
-    codes: torch.Tensor  # the rows < row it was computed from, (n, row, w_dim)
+    codes_head: torch.Tensor  # codes[:, :row] it was computed from, to check it still applies
     noise_mode: str
-    max_resolution: int | None
     state: Any  # family-specific tensors (feature map, accumulated image…)
 
     @property
     def batch(self) -> int:
-        return int(self.codes.shape[0])
+        return int(self.codes_head.shape[0])
 
 
 class PrefixReuseMixin:
-    """`synthesis_prefix` / `synthesize_from` on top of the two family hooks."""
+    """`prefix_state` / `synthesize_from` on top of the two family hooks (same names and arguments
+    as StyleGAN2Model's, so the GUI treats every W+ family alike)."""
 
-    def synthesis_prefix(self, codes: torch.Tensor, row: int, noise_mode: str = "const",
-                         max_resolution: int | None = None) -> SynthesisPrefix:
+    def prefix_state(self, codes: torch.Tensor, row: int, noise_mode: str = "const") -> SynthesisPrefix:
         """Run the layers that read rows < `row` once; reuse the result with `synthesize_from`.
 
         `row` = the first W+ row an edit will change (0 = nothing can be reused)."""
@@ -48,28 +48,31 @@ class PrefixReuseMixin:
         row = int(row)
         if not 0 <= row <= self.num_layers:  # type: ignore[attr-defined]
             raise ValueError(f"row must be in 0..{self.num_layers}, not {row}")  # type: ignore[attr-defined]
-        nb = blocks_for(self.resolution, max_resolution)  # type: ignore[attr-defined]
         with torch.inference_mode():
-            state = self._prefix_state(codes, row, noise_mode, nb)  # type: ignore[attr-defined]
-        return SynthesisPrefix(row, codes[:, :row].clone(), noise_mode, max_resolution, state)
+            state = self._prefix_state(codes, row, noise_mode, None)  # type: ignore[attr-defined]
+        return SynthesisPrefix(row, codes[:, :row].clone(), noise_mode, state)
 
-    def synthesize_from(self, prefix: SynthesisPrefix, codes: torch.Tensor) -> torch.Tensor:
+    def synthesize_from(self, prefix: SynthesisPrefix, codes: torch.Tensor,
+                        max_resolution: int | None = None) -> torch.Tensor:
         """Images of `codes` (same rows < prefix.row as the prefix's codes), starting from the prefix.
 
         `codes` may hold several variants per prefixed sample: its batch must be a multiple m of the
-        prefix's batch, ordered sample-major (sample 0's m variants first)."""
+        prefix's batch, ordered sample-major (sample 0's m variants first). With an early exit that
+        stops before the prefix's row the prefix cannot help and the image is made from scratch."""
         codes = self._check_codes(codes, prefix.noise_mode)  # type: ignore[attr-defined]
         n, m = prefix.batch, codes.shape[0] // max(1, prefix.batch)
         if m * n != codes.shape[0] or m == 0:
             raise ValueError(f"codes batch {codes.shape[0]} is not a multiple of the prefix batch {n}")
-        head = prefix.codes.to(codes.device).repeat_interleave(m, dim=0)
+        head = prefix.codes_head.to(codes.device).repeat_interleave(m, dim=0)
         if not torch.equal(codes[:, :prefix.row], head):
-            raise ValueError(f"codes differ from the prefix's codes in rows < {prefix.row}: "
+            raise ValueError(f"codes differ from the prefix's codes on rows < {prefix.row}: "
                              "the cached state does not apply")
-        state = _repeat_state(prefix.state, m)
-        nb = blocks_for(self.resolution, prefix.max_resolution)  # type: ignore[attr-defined]
+        nb = blocks_for(self.resolution, max_resolution)  # type: ignore[attr-defined]
         with torch.inference_mode():
-            return self._finish(codes, state, prefix.row, prefix.noise_mode, nb)  # type: ignore[attr-defined]
+            if nb is not None and not self._prefix_usable(prefix.row, nb):  # type: ignore[attr-defined]
+                return self._synthesize(codes, prefix.noise_mode, None, max_resolution)  # type: ignore
+            return self._finish(codes, _repeat_state(prefix.state, m), prefix.row,  # type: ignore[attr-defined]
+                                prefix.noise_mode, nb)
 
     def _check_codes(self, codes: torch.Tensor, noise_mode: str) -> torch.Tensor:
         if noise_mode not in NOISE_MODES:

@@ -302,6 +302,11 @@ class StyleGANModel(PrefixReuseMixin, BaseGanModel):
         nb = self._num_blocks(nb)
         return self.net.synthesis.run(codes, (None, None), 0, min(row, 2 * nb), nb, noise_mode)
 
+    def _prefix_usable(self, row: int, nb: int) -> bool:
+        # The early exit must not stop before the prefix's layers; a fractional lod makes the
+        # cached image depend on the depth, so then only full-depth renders may reuse it.
+        return row <= 2 * nb and float(self.net.synthesis.lod) == 0.0
+
     def _finish(self, codes, state, row, noise_mode, nb):
         nb = self._num_blocks(nb)
         _, image = self.net.synthesis.run(codes, state, min(row, 2 * nb), 2 * nb, nb, noise_mode)
