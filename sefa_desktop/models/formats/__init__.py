@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from .bundled_safetensors import READER as BUNDLED_SAFETENSORS
 from .dcgan_state import READER as DCGAN_STATE
+from .nvidia_pickle import READER as NVIDIA_PICKLE
 
 READERS = [
     BUNDLED_SAFETENSORS,
     DCGAN_STATE,
+    NVIDIA_PICKLE,
 ]
