@@ -15,9 +15,13 @@ from __future__ import annotations
 from .bundled_safetensors import READER as BUNDLED_SAFETENSORS
 from .dcgan_state import READER as DCGAN_STATE
 from .genforce import READER as GENFORCE
+from .nvidia_pickle import READER as NVIDIA_PICKLE
+from .rosinality import READER as ROSINALITY
 
 READERS = [
     BUNDLED_SAFETENSORS,
     DCGAN_STATE,
+    NVIDIA_PICKLE,
     GENFORCE,
+    ROSINALITY,
 ]
