@@ -24,6 +24,8 @@ API for other readers:
 `config` is a plain dict; keys (defaults in brackets):
     z_dim, w_dim, img_resolution (required); c_dim [0]; img_channels [3];
     channel_base [32768]; channel_max [512]   (C_r = min(channel_base // r, channel_max));
+    channels [None]: {resolution: width} for every block, overriding the formula (genforce and
+    rosinality files are converted with the widths read from their shapes);
     architecture ['skip'] ('skip' | 'orig' | 'resnet'); conv_clamp [None] (NVIDIA stylegan3-repo
     default is 256, stylegan2-ada-pytorch's is None — readers must pass what the checkpoint used);
     resample_filter [[1, 3, 3, 1]]; use_noise [True];
@@ -217,7 +219,8 @@ class _Step:
 class SynthesisNetwork(nn.Module):
     def __init__(self, w_dim: int, img_resolution: int, img_channels: int, channel_base: int = 32768,
                  channel_max: int = 512, architecture: str = "skip", conv_clamp: float | None = None,
-                 resample_filter: list[float] | None = None, use_noise: bool = True) -> None:
+                 resample_filter: list[float] | None = None, use_noise: bool = True,
+                 channels: Mapping[Any, int] | None = None) -> None:
         super().__init__()
         log2 = int(math.log2(img_resolution))
         if img_resolution < 4 or 2 ** log2 != img_resolution:
@@ -228,6 +231,12 @@ class SynthesisNetwork(nn.Module):
         self.architecture = architecture
         self.block_resolutions = [2 ** i for i in range(2, log2 + 1)]
         self.channels = {r: min(channel_base // r, channel_max) for r in self.block_resolutions}
+        if channels:  # explicit widths: converted files whose widths do not follow the formula
+            given = {int(r): int(c) for r, c in channels.items()}
+            missing = [r for r in self.block_resolutions if r not in given]
+            if missing:
+                raise ModelLoadError(f"channels gives no width for resolution {missing[0]}")
+            self.channels = {r: given[r] for r in self.block_resolutions}
         filt = _setup_filter(resample_filter or [1, 3, 3, 1])
         self.num_ws = 0
         for r in self.block_resolutions:
@@ -308,7 +317,8 @@ class StyleGAN2Generator(nn.Module):
             channel_base=int(cfg.get("channel_base", 32768)), channel_max=int(cfg.get("channel_max", 512)),
             architecture=str(cfg.get("architecture", "skip")),
             conv_clamp=float(clamp) if clamp is not None else None,
-            resample_filter=cfg.get("resample_filter"), use_noise=bool(cfg.get("use_noise", True)))
+            resample_filter=cfg.get("resample_filter"), use_noise=bool(cfg.get("use_noise", True)),
+            channels=cfg.get("channels"))
         self.num_ws = self.synthesis.num_ws
         self.mapping = MappingNetwork(
             self.z_dim, self.c_dim, self.w_dim, self.num_ws, num_layers=int(cfg.get("mapping_layers", 8)),
@@ -465,10 +475,23 @@ class StyleGAN2Model(BaseGanModel):
     # -- SeFa --------------------------------------------------------------------------------------
     def selector_weight(self, layers: list[int] | None = None, compat: str | None = None) -> torch.Tensor:
         """Raw affine weights reading the rows: all of them (conv + toRGB) by default; with
-        compat='genforce' the conv affines plus only the final toRGB (the official selection)."""
+        compat='genforce' the conv affines plus only the final toRGB (the official selection);
+        compat='rosinality' the conv affines plus only the first (4×4) toRGB, as rosinality's
+        closed_form_factorization.py stacks them (it skips `to_rgbs.*` but keeps `to_rgb1`)."""
         rows = set(self.check_layers(layers))
-        if compat not in (None, "genforce"):
+        if compat not in (None, "genforce", "rosinality"):
             raise ValueError(f"unknown compat mode {compat!r}")
-        mats = [m.weight.detach().float() for _, row, kind, m in self.net.affines()
-                if row in rows and not (compat == "genforce" and kind == "torgb")]
+        first_rgb = f"synthesis.b{self.net.synthesis.block_resolutions[0]}.torgb.affine"
+
+        def keep(name: str, kind: str) -> bool:
+            if compat == "genforce":
+                return kind != "torgb"
+            if compat == "rosinality":
+                return kind == "conv" or name == first_rgb
+            return True
+
+        mats = [m.weight.detach().float() for name, row, kind, m in self.net.affines()
+                if row in rows and keep(name, kind)]
+        if not mats:
+            return torch.zeros(0, self.w_dim or 0)
         return torch.cat(mats, dim=0)
