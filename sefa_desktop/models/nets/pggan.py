@@ -150,7 +150,7 @@ class PGGANModel(BaseGanModel):
 
     def __init__(self, net: PGGANGenerator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         cfg = net.cfg
         self.name = name
         self.source = source or name

@@ -253,7 +253,7 @@ class StyleGANModel(PrefixReuseMixin, BaseGanModel):
 
     def __init__(self, net: StyleGANGenerator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         cfg = net.cfg
         self.name = name
         self.source = source or name
