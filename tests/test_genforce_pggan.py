@@ -117,3 +117,17 @@ def test_codes_are_deterministic_numpy_inputs(fx):
     _, e, m = fx
     assert max_err(m.codes(e["z"]), e["code"]) <= TOL
     assert np.isfinite(m.selector_weight().numpy()).all()
+
+
+def test_damaged_generator_smooth_never_falls_back_to_generator(fx, tmp_path):
+    d, _, _ = fx
+    raw = torch.load(d / "pggan_random32.pth", weights_only=True)
+    smooth = dict(raw["generator_smooth"])
+    del smooth["lod"]
+    p = write_state(tmp_path, {"generator": raw["generator"], "generator_smooth": smooth})
+    with pytest.raises(ModelLoadError, match="missing key 'lod'"):
+        load_model(p)
+    smooth = {"foo": torch.zeros(1)}
+    p = write_state(tmp_path, {"generator": raw["generator"], "generator_smooth": smooth}, "b.pth")
+    with pytest.raises(ModelLoadError, match="unknown layout"):
+        load_model(p)

@@ -23,11 +23,10 @@ def generator_state(obj: Any) -> Mapping[str, torch.Tensor] | None:
     """The generator state dict inside a genforce file (generator_smooth first), or None."""
     if not isinstance(obj, Mapping):
         return None
-    for key in PREFERRED_KEYS:
-        inner = obj.get(key)
-        if isinstance(inner, Mapping) and family_of(inner) is not None:
-            return inner
-    return obj if family_of(obj) is not None else None
+    # The first wrapper key present decides: a damaged generator_smooth must never make us fall
+    # back silently to the (non-averaged) generator.
+    inner = next((obj[k] for k in PREFERRED_KEYS if isinstance(obj.get(k), Mapping)), obj)
+    return inner if family_of(inner) is not None else None
 
 
 def family_of(state: Mapping[str, Any]) -> str | None:
@@ -36,7 +35,8 @@ def family_of(state: Mapping[str, Any]) -> str | None:
         return "stylegan2"
     if "synthesis.layer0.const" in state and "synthesis.layer0.style.weight" in state:
         return "stylegan"
-    if "layer0.weight" in state and "output0.weight" in state and "lod" in state:
+    w0 = state.get("layer0.weight")
+    if "output0.weight" in state and getattr(w0, "ndim", 0) == 4 and tuple(w0.shape[2:]) == (4, 4):
         return "pggan"
     return None
 
