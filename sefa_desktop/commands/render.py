@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         for i, alpha in args.edit:
             if not 0 <= i < len(dirs):
                 raise ValueError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
-            edits.append(DirectionEdit(dirs.vectors[i], alpha, tuple(dirs.layers)))
+            edits.append(DirectionEdit(dirs.vectors[i], alpha, tuple(dirs.layers) or None))
     codes = apply_edits(codes, edits)
     img = to_uint8(model.synthesize(codes, noise_mode=args.noise), model.image_range)[0]
     recipe = {"model": args.model, "seed": args.seed, "truncation": args.truncation, "noise": args.noise,
