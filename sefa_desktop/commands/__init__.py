@@ -7,4 +7,5 @@ COMMAND_MODULES = [
     "render",
     "grid",
     "video",
+    "presets",
 ]
