@@ -8,4 +8,5 @@ COMMAND_MODULES = [
     "grid",
     "video",
     "presets",
+    "page",
 ]
