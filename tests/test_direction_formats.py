@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +13,6 @@ from sefa_desktop.core.direction_formats import boundary_paths, write_boundaries
 from sefa_desktop.core.direction_io import read_directions, write_directions
 from sefa_desktop.core.directions import DirectionFileError, DirectionSet
 from tests.conftest import shared_dir
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 class FakeModel:
@@ -137,19 +133,16 @@ def test_garbage_files_give_one_line_errors(tmp_path: Path) -> None:
         read_directions(tmp_path / "ckpt.pt")
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "sefa_desktop", *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+def test_cli_factorize_picks_format_by_extension(tmp_path: Path, capsys) -> None:
+    from sefa_desktop.cli import main
 
-
-def test_cli_factorize_picks_format_by_extension(tmp_path: Path) -> None:
-    r = _cli("factorize", "digiface-dcgan64", "--top", "3", "-o", str(tmp_path / "factor.pt"))
-    assert r.returncode == 0, r.stderr
+    assert main(["factorize", "digiface-dcgan64", "--top", "3", "-o", str(tmp_path / "factor.pt")]) == 0
     eig = torch.load(tmp_path / "factor.pt", weights_only=True)["eigvec"]
     assert eig.shape == (100, 3)
-    r = _cli("factorize", "digiface-dcgan64", "--top", "3", "--index", "1", "-o", str(tmp_path / "one.npy"))
-    assert r.returncode == 0, r.stderr
+    assert main(["factorize", "digiface-dcgan64", "--top", "3", "--index", "1", "-o", str(tmp_path / "one.npy")]) == 0
     assert np.abs(np.load(tmp_path / "one.npy")[0] - eig[:, 1].numpy()).max() <= 1e-6
-    r = _cli("factorize", "digiface-dcgan64", "-o", str(tmp_path / "x.txt"))
-    assert r.returncode == 1 and "must end in one of" in r.stderr
+    assert main(["factorize", "digiface-dcgan64", "--top", "2", "-o", str(tmp_path / "g.ganspace.npz")]) == 0
+    assert np.load(tmp_path / "g.ganspace.npz")["lat_comp"].shape == (2, 1, 100)
+    capsys.readouterr()
+    assert main(["factorize", "digiface-dcgan64", "-o", str(tmp_path / "x.txt")]) == 1
+    assert "must end in one of" in capsys.readouterr().err

@@ -144,14 +144,14 @@ def test_cancel_at_half_leaves_no_file_and_previous_untouched(model, dirs, tmp_p
             cancel.set()
 
     with pytest.raises(ExportCancelled):
-        export_video(model, sweep_spec(dirs, 0, frames=40), target, progress=progress, cancel=cancel)
-    assert max(seen) == 20
+        export_video(model, sweep_spec(dirs, 0, frames=20), target, progress=progress, cancel=cancel)
+    assert max(seen) == 10
     assert target.read_bytes() == b"previous export"
     assert _leftovers(tmp_path) == []
     fresh = tmp_path / f"new{suffix}"
     cancel2 = threading.Event()
     with pytest.raises(ExportCancelled):
-        export_video(model, sweep_spec(dirs, 0, frames=40), fresh,
+        export_video(model, sweep_spec(dirs, 0, frames=20), fresh,
                      progress=lambda d, t: cancel2.set() if d >= t // 2 else None, cancel=cancel2)
     assert not fresh.exists()
 
@@ -203,23 +203,36 @@ def test_render_failure_in_producer_is_raised_and_nothing_left(model, dirs, tmp_
     assert not any(t.name == "video-render" for t in threading.enumerate())
 
 
-def _cli(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "sefa_desktop", *args], capture_output=True, text=True,
-                          env=env, cwd=REPO, timeout=120)
+def test_cli_video(tmp_path: Path, dirs, capsys) -> None:
+    from sefa_desktop.cli import main
 
-
-def test_cli_video(tmp_path: Path, dirs) -> None:
     dirs.save(tmp_path / "d.npz")
     out = tmp_path / "v.mp4"
-    r = _cli("video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "--index", "0",
-             "--frames", "12", "--fps", "15", "--seeds", "0", "1", "--pingpong", "--caption", "-o", str(out))
-    assert r.returncode == 0, r.stderr
-    assert "12/12 frames" in r.stderr  # the progress bar
+    rc = main(["video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "--index", "0",
+               "--frames", "12", "--fps", "15", "--seeds", "0", "1", "--pingpong", "--caption", "-o", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 0, err
+    assert "12/12 frames" in err  # the progress bar
     frames, _, fps = _decode(out)
     assert len(frames) == 12 and frames[0].shape == (64, 128, 3) and fps == 15
-    r = _cli("video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "-o", str(tmp_path / "v.mp4"))
-    assert r.returncode == 1 and "--index" in r.stderr
-    r = _cli("video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "--index", "0",
-             "-o", str(tmp_path / "v.avi"))
-    assert r.returncode == 1 and "must end in one of" in r.stderr
+    rc = main(["video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "-o", str(tmp_path / "v.mp4")])
+    assert rc == 1 and "--index" in capsys.readouterr().err
+    rc = main(["video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "--index", "0",
+               "-o", str(tmp_path / "v.avi")])
+    assert rc == 1 and "must end in one of" in capsys.readouterr().err
+    rc = main(["video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "--keyframe", "0=-2,1=1",
+               "--keyframe", "1=-1", "--keyframe", "2=2", "--frames", "5", "-q", "-o", str(tmp_path / "k.webp")])
+    assert rc == 0, capsys.readouterr().err
+    with Image.open(tmp_path / "k.webp") as im:
+        assert im.n_frames == 5
+
+
+def test_cli_video_subprocess_smoke(tmp_path: Path, dirs) -> None:
+    """The real entry point: exit status and one-line error (one subprocess)."""
+    dirs.save(tmp_path / "d.npz")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    r = subprocess.run([sys.executable, "-m", "sefa_desktop", "video", "digiface-dcgan64", "--directions",
+                        str(tmp_path / "d.npz"), "--index", "7", "-o", str(tmp_path / "v.mp4")],
+                       capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+    assert r.returncode == 1 and r.stderr.strip().count("\n") == 0 and "direction 7 does not exist" in r.stderr
+    assert not (tmp_path / "v.mp4").exists()
