@@ -1,4 +1,11 @@
+"""Shared test helpers: where ../shared lives, isolated user folders, a fake style model."""
+
+from __future__ import annotations
+
+import os
 from pathlib import Path
+
+import pytest
 
 
 def shared_dir() -> Path | None:
@@ -7,3 +14,23 @@ def shared_dir() -> Path | None:
         if (cand / "fixtures").is_dir():
             return cand
     return None
+
+
+def fixture_path(*parts: str) -> Path:
+    """A path under ../shared/fixtures, or skip the test with the reason."""
+    base = shared_dir()
+    if base is None:
+        pytest.skip("../shared/fixtures is not present next to the checkout")
+    path = base.joinpath("fixtures", *parts)
+    if not path.exists():
+        pytest.skip(f"fixture {path} is missing")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings, presets, recents and caches go to a temp folder, never the real home."""
+    root = tmp_path_factory.mktemp("xdg")
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(root / var.lower()))
+    monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("SEFA_TEST_QPA", "offscreen"))

@@ -146,3 +146,25 @@ def test_cli_factorize_picks_format_by_extension(tmp_path: Path, capsys) -> None
     capsys.readouterr()
     assert main(["factorize", "digiface-dcgan64", "-o", str(tmp_path / "x.txt")]) == 1
     assert "must end in one of" in capsys.readouterr().err
+
+
+def test_our_factor_pt_from_the_rosinality_model_matches_its_own(tmp_path: Path) -> None:
+    """factorize(compat='rosinality') → factor.pt: same structure and same directions (up to sign) as the
+    file rosinality's closed_form_factorization.py wrote; importing it back fits that model."""
+    from sefa_desktop.core.factorize import factorize
+    from sefa_desktop.models import load_model
+    from tests.conftest import fixture_path
+
+    ckpt = fixture_path("rosinality", "stylegan2_tiny.pt")
+    ref = torch.load(ckpt.parent / "factor.pt", map_location="cpu", weights_only=True)
+    model = load_model(str(ckpt))
+    write_directions(factorize(model, compat="rosinality"), tmp_path / "factor.pt")
+    ours = torch.load(tmp_path / "factor.pt", map_location="cpu", weights_only=True)
+    assert sorted(ours) == sorted(ref) and ours["eigvec"].shape == ref["eigvec"].shape
+    a, b = ours["eigvec"][:, :8], ref["eigvec"][:, :8]
+    assert torch.allclose(a * torch.sign((a * b).sum(0)), b, atol=1e-4)
+    back = read_directions(tmp_path / "factor.pt", model)
+    back.check_fits(model)
+    assert back.layers == list(range(model.num_layers))
+    with pytest.raises(DirectionFileError, match="64-dimensional directions.*100-dimensional latent"):
+        read_directions(ckpt.parent / "factor.pt", load_model("digiface-dcgan64"))

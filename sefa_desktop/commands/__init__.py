@@ -6,6 +6,7 @@ COMMAND_MODULES = [
     "factorize",
     "render",
     "grid",
+    "download",
     "video",
     "presets",
     "page",

@@ -88,11 +88,12 @@ def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int],
     rows_html: list[str] = []
     try:
         for seed in seeds:
-            base = model.codes(model.sample_z(1, seed=seed), truncation_psi=truncation_psi)
+            base = model.sample_codes(1, seed=seed, truncation_psi=truncation_psi)
             for i in indices:
                 codes = sweep_codes(base, dirs.vectors[i], alphas, (dirs.layers or None) if base.ndim == 3 else None)
                 with torch.inference_mode():
-                    imgs = to_uint8(model.synthesize(codes, noise_mode=noise_mode), model.image_range)
+                    imgs = to_uint8(model.synthesize(codes, noise_mode=noise_mode, truncation_psi=truncation_psi),
+                                    model.image_range)
                 cells = []
                 for j, (a, img) in enumerate(zip(alphas, imgs, strict=True)):
                     name = f"s{seed}_d{i}_{j:02d}.png"

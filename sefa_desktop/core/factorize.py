@@ -19,7 +19,9 @@ import torch
 from .directions import DirectionSet
 
 METHODS = ("sefa", "pca")
-COMPAT_MODES = (None, "genforce")
+COMPAT_MODES = (None, "genforce", "rosinality")
+# rosinality's closed_form_factorization.py stacks the raw weights: no row normalization.
+_UNNORMALIZED = {"rosinality"}
 
 # model → {(compat, row): Gram (d, d) float32 on CPU}. Weak keys: a closed model frees its cache.
 _GRAM_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, int], torch.Tensor]] = \
@@ -47,7 +49,8 @@ def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
         cache = {}
     key = (compat, int(row))
     if key not in cache:
-        a = normalized_rows(_selector(model, [int(row)], compat))
+        a = _selector(model, [int(row)], compat)
+        a = a.detach().to("cpu", torch.float32) if compat in _UNNORMALIZED else normalized_rows(a)
         cache[key] = a.t() @ a if a.numel() else torch.zeros(a.shape[1], a.shape[1])
     return cache[key]
 
@@ -86,6 +89,8 @@ def factorize(
     method="sefa": eigenvectors of AᵀA (row-normalized A), values are its eigenvalues, descending.
     method="pca": PCA of `num_samples` sampled codes (GANSpace-style baseline); values are variances.
     compat="genforce": the official code's exact choice of weights (see docs/factorization.md).
+    compat="rosinality": rosinality's closed_form_factorization.py (its weight choice, rows not
+    normalized; values are then squared singular values).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
@@ -117,39 +122,42 @@ def factorize(
 
 
 def _pca(model: Any, num_samples: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sampling baseline. Style models: PCA of w (GANSpace). Others: PCA of the selector's output
-    y = A z over samples, each component mapped back to z by regression (as GANSpace does for
-    activations), so the directions live in the space the model edits."""
+    """Sampling baseline (GANSpace-style).
+
+    Style models: PCA of N sampled w. Others: PCA of the selector's output y = A z over N sampled z,
+    each component mapped back to z by regression, as GANSpace does for activations. Because y is
+    linear in z, that PCA is computed exactly from the sampled covariance Σ of z (d × d) instead of
+    the (rows × rows) covariance of y: with M = Σ^½ AᵀA Σ^½ = U Λ Uᵀ, the y-components are A Σ^½ u
+    and the regression of z on each component's coordinate is ∝ Σ^½ u.
+    """
+    w_space = getattr(model, "edit_space", "z") == "w"
     batch = 10_000
-    chunks = []
-    gen_seed = seed
-    remaining = int(num_samples)
+    total = int(num_samples)
+    if total < 2:
+        raise ValueError("PCA needs at least 2 samples")
+    s1: torch.Tensor | None = None
+    s2: torch.Tensor | None = None
+    done = 0
     with torch.inference_mode():
-        while remaining > 0:
-            n = min(batch, remaining)
-            z = model.sample_z(n, seed=gen_seed)
-            gen_seed += 1
-            if getattr(model, "edit_space", "z") == "w":
-                c = model.codes(z)[:, 0, :]  # w, before the W+ broadcast
-                chunks.append((c.to("cpu", torch.float64), None))
-            else:
-                a = model.selector_weight(None).to("cpu", torch.float64)
-                zz = z.to(torch.float64)
-                chunks.append((zz @ a.t(), zz))
-            remaining -= n
-    feats = torch.cat([c for c, _ in chunks])
-    mean = feats.mean(0, keepdim=True)
-    centered = feats - mean
-    cov = centered.t() @ centered / max(1, feats.shape[0] - 1)
-    values, comps = torch.linalg.eigh(cov)
-    values, comps = values.flip(0), comps.flip(1).t()
-    if chunks[0][1] is not None:
-        z_all = torch.cat([zz for _, zz in chunks])
-        dim = z_all.shape[1]
-        comps = comps[: min(dim, comps.shape[0])]
-        values = values[: comps.shape[0]]
-        coords = centered @ comps.t()  # (N, k)
-        # least-squares z ≈ coords · B  →  B rows are z-directions for each component
-        b = torch.linalg.lstsq(coords, z_all - z_all.mean(0, keepdim=True)).solution
-        comps = b / b.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    return comps.to(torch.float32), values.to(torch.float32)
+        while done < total:
+            n = min(batch, total - done)
+            z = model.sample_z(n, seed=seed + done // batch)
+            x = model.codes(z)[:, 0, :] if w_space else z  # w before the W+ broadcast, or z
+            x = x.to("cpu", torch.float64)
+            s1 = x.sum(0) if s1 is None else s1 + x.sum(0)
+            s2 = x.t() @ x if s2 is None else s2 + x.t() @ x
+            done += n
+    assert s1 is not None and s2 is not None
+    mean = s1 / total
+    cov = (s2 - total * torch.outer(mean, mean)) / (total - 1)
+    if w_space:
+        values, comps = torch.linalg.eigh(cov)
+        return comps.flip(1).t().to(torch.float32), values.flip(0).to(torch.float32)
+    a = model.selector_weight(None).to("cpu", torch.float64)
+    ev, evec = torch.linalg.eigh(cov)
+    sqrt_cov = (evec * ev.clamp_min(0).sqrt()) @ evec.t()
+    m = sqrt_cov @ (a.t() @ a) @ sqrt_cov
+    values, u = torch.linalg.eigh(m)
+    dirs = (sqrt_cov @ u.flip(1)).t()
+    dirs = dirs / dirs.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return dirs.to(torch.float32), values.flip(0).to(torch.float32)

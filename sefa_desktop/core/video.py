@@ -150,8 +150,9 @@ class FrameRenderer:
         self.cell = spec.size or int(model.resolution)
         self.rows, self.cols = grid_shape(len(spec.seeds))
         self.width, self.height = frame_size(spec, model, even)
-        z = torch.cat([model.sample_z(1, seed=s) for s in spec.seeds])
-        self.base = model.codes(z, truncation_psi=spec.truncation_psi)
+        # per seed, exactly as the preview and `render` draw a seed's sample
+        self.base = torch.cat([model.sample_codes(1, seed=s, truncation_psi=spec.truncation_psi)
+                               for s in spec.seeds])
         self._w_plus = self.base.ndim == 3
         default_rows = tuple(spec.directions.layers) or None
         self._rows_of = {i: spec.layers.get(i, default_rows) for kf in spec.keyframes for i in kf}
@@ -171,7 +172,8 @@ class FrameRenderer:
         codes = torch.cat([apply_edits(self.base, self.edits(f)) for f in range(start, stop)])
         images = []
         for j in range(0, len(codes), self.spec.batch):
-            images.append(self.model.synthesize(codes[j:j + self.spec.batch], noise_mode=self.spec.noise_mode))
+            images.append(self.model.synthesize(codes[j:j + self.spec.batch], noise_mode=self.spec.noise_mode,
+                                                truncation_psi=self.spec.truncation_psi))
         cells = to_uint8(torch.cat(images), self.model.image_range)
         if cells.shape[1] != self.cell or cells.shape[2] != self.cell:
             cells = np.stack([np.asarray(Image.fromarray(c).resize((self.cell, self.cell), Image.Resampling.LANCZOS))
