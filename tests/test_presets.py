@@ -69,7 +69,11 @@ def test_overwrite_keeps_one_backup_and_no_temp_files() -> None:
 
 
 @pytest.mark.parametrize("content", [b'{"format": "sefa-desktop-preset", "version": 2, "name": "smi',
-                                     b"\x00\xff garbage \x89PNG", b"[1, 2, 3]"])
+                                     b"\x00\xff garbage \x89PNG", b"[1, 2, 3]", b"[" * 100_000,
+                                     b'{"format": "sefa-desktop-preset", "version": 2, "name": "smile", '
+                                     b'"model": {"ref": "x"}, "edits": [{"name": "a", "alpha": "big"}]}',
+                                     b'{"format": "sefa-desktop-preset", "version": 2, "name": "smile", '
+                                     b'"model": 5, "layers": "zz"}'])
 def test_damaged_file_is_moved_aside_and_backup_restored(content: bytes) -> None:
     store = PresetStore()
     store.save(_preset(alpha=1.0))

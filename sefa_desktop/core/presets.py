@@ -74,9 +74,14 @@ class Preset:
     def from_json(cls, d: dict[str, Any]) -> Preset:
         d = migrate(d)
         try:
-            model = ModelRef(**d["model"])
-            edits = [PresetEdit(**e) for e in d.get("edits", [])]
-            p = cls(name=str(d["name"]), model=model, layers=d.get("layers"), method=str(d.get("method", "sefa")),
+            m = d["model"]
+            model = ModelRef(ref=str(m["ref"]), kind=str(m.get("kind", "path")), sha256=str(m.get("sha256", "")))
+            edits = [PresetEdit(name=str(e["name"]), index=None if e.get("index") is None else int(e["index"]),
+                                alpha=float(e["alpha"]), layers=_int_list(e.get("layers")),
+                                vector=None if e.get("vector") is None else [float(x) for x in e["vector"]])
+                     for e in d.get("edits", [])]
+            p = cls(name=str(d["name"]), model=model, layers=_int_list(d.get("layers")),
+                    method=str(d.get("method", "sefa")),
                     edits=edits, seeds=[int(s) for s in d.get("seeds", [0])],
                     truncation=float(d.get("truncation", 1.0)), noise_mode=str(d.get("noise_mode", "const")),
                     directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")))
@@ -85,6 +90,10 @@ class Preset:
         if not p.name:
             raise PresetError("damaged preset (empty name)")
         return p
+
+
+def _int_list(v: Any) -> list[int] | None:
+    return None if v is None else [int(x) for x in v]
 
 
 def _now() -> str:
@@ -238,7 +247,7 @@ class PresetStore:
             data = json.loads(f.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise PresetError("no such file") from None
-        except (OSError, UnicodeDecodeError, ValueError) as e:
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
             raise PresetError(f"not valid JSON: {str(e)[:80]}") from None
         return Preset.from_json(data)
 
