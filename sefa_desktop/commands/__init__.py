@@ -7,4 +7,7 @@ COMMAND_MODULES = [
     "render",
     "grid",
     "download",
+    "video",
+    "presets",
+    "page",
 ]

@@ -20,7 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--compat", choices=["genforce"], default=None,
                    help="reproduce the official genforce/sefa weight selection exactly")
     p.add_argument("--samples", type=int, default=100_000, help="samples for --method pca")
-    p.add_argument("-o", "--output", required=True, help="output file (.npz ours)")
+    p.add_argument("-o", "--output", required=True,
+                   help="output file; the extension picks the format: .npz ours (keeps labels), "
+                        ".pt rosinality factor.pt, .npy InterFaceGAN boundaries (one file per direction: "
+                        "FILE_00.npy …), .ganspace.npz GANSpace components")
+    p.add_argument("--index", type=int, default=None, metavar="I",
+                   help="with .npy: write only direction I, to FILE itself")
     p.set_defaults(func=run)
 
 
@@ -39,9 +44,18 @@ def run(args: argparse.Namespace) -> int:
     dirs = factorize(model, layers=layers, k=args.top, method=args.method, compat=args.compat,
                      num_samples=args.samples)
     dt = time.perf_counter() - t0
-    write_directions(dirs, args.output)
+    if args.index is not None or Path(args.output).suffix.lower() == ".npy":
+        from ..core.direction_formats import write_boundaries
+
+        if Path(args.output).suffix.lower() != ".npy":
+            raise ValueError("--index applies to .npy (InterFaceGAN boundary) output only")
+        written = write_boundaries(dirs, Path(args.output), args.index)
+        target = written[0].name if len(written) == 1 else f"{written[0].name} … {written[-1].name}"
+    else:
+        write_directions(dirs, args.output)
+        target = args.output
     print(f"{len(dirs)} directions ({dirs.method}, rows {_rows(dirs.layers)}) in {dt * 1000:.1f} ms "
-          f"→ {args.output}")
+          f"→ {target}")
     top = ", ".join(f"{v:.3g}" for v in dirs.values[:5])
     print(f"top eigenvalues: {top}")
     return 0

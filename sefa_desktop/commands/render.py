@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from .common import add_model_arg, check_output, load_directions, parse_edit
 
@@ -27,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..core.editing import DirectionEdit, apply_edits
-    from ..core.imaging import save_png, to_uint8
+    from ..core.exports import edit_recipe, save_preview
+    from ..core.imaging import to_uint8
     from ..models import load_model
 
     out = check_output(args.output, (".png",))
@@ -41,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
         for i, alpha in args.edit:
             if not 0 <= i < len(dirs):
                 raise ValueError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
-            edits.append(DirectionEdit(dirs.vectors[i], alpha, tuple(dirs.layers)))
+            edits.append(DirectionEdit(dirs.vectors[i], alpha, tuple(dirs.layers) or None))
     codes = apply_edits(codes, edits)
-    img = to_uint8(model.synthesize(codes, noise_mode=args.noise, truncation_psi=args.truncation), model.image_range)[0]
-    recipe = {"model": args.model, "seed": args.seed, "truncation": args.truncation, "noise": args.noise,
-              "directions": args.directions, "edits": [list(e) for e in args.edit]}
-    save_png(img, out, text={"sefa-desktop": json.dumps(recipe)})
+    img = to_uint8(model.synthesize(codes, noise_mode=args.noise, truncation_psi=args.truncation),
+                   model.image_range)[0]
+    recipe = edit_recipe(args.model, args.seed, args.truncation, args.noise, args.directions, args.edit,
+                         labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None)
+    save_preview(img, out, recipe)
     print(f"wrote {out} ({img.shape[1]}×{img.shape[0]})")
     return 0

@@ -26,10 +26,19 @@ def _read_ours(path: Path, model: Any) -> DirectionSet | None:
 
 WRITERS: dict[str, Writer] = {".npz": _write_ours}
 READERS: dict[str, list[Reader]] = {".npz": [_read_ours]}
+# Writers by format name, for callers that choose the format explicitly (sefa, rosinality, …).
+FORMAT_WRITERS: dict[str, Writer] = {"sefa": _write_ours}
 
 
-def write_directions(dirs: DirectionSet, path: str | Path) -> None:
+def write_directions(dirs: DirectionSet, path: str | Path, fmt: str | None = None) -> None:
+    """Write by format name when given, else by the file's extension."""
     path = Path(path)
+    if fmt is not None:
+        if fmt not in FORMAT_WRITERS:
+            raise DirectionFileError(f"unknown directions format '{fmt}': use one of "
+                                     f"{', '.join(sorted(FORMAT_WRITERS))}")
+        FORMAT_WRITERS[fmt](dirs, path)
+        return
     writer = WRITERS.get(path.suffix.lower())
     if writer is None:
         raise DirectionFileError(f"cannot write directions as '{path.suffix}': use one of "
@@ -50,8 +59,12 @@ def read_directions(path: str | Path, model: Any = None) -> DirectionSet:
         try:
             out = reader(path, model)
         except DirectionFileError as e:
-            last = e
+            last = last or e  # the first reader that recognised the file knows best what is wrong
             continue
         if out is not None:
             return out
     raise last or DirectionFileError(f"{path.name}: not a directions file we can read")
+
+
+# Other tools' formats register themselves on import (kept last: it imports the tables above).
+from . import direction_formats as _direction_formats  # noqa: E402,F401

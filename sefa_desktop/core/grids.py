@@ -22,7 +22,7 @@ def render_direction_grid(model: Any, dirs: DirectionSet, indices: Sequence[int]
     for seed in seeds:
         base = model.sample_codes(1, seed=seed, truncation_psi=truncation_psi)
         for i in indices:
-            codes = sweep_codes(base, dirs.vectors[i], alphas, dirs.layers if base.ndim == 3 else None)
+            codes = sweep_codes(base, dirs.vectors[i], alphas, (dirs.layers or None) if base.ndim == 3 else None)
             imgs = [model.synthesize(codes[j:j + batch], noise_mode=noise_mode, truncation_psi=truncation_psi)
                     for j in
                     range(0, len(codes), batch)]

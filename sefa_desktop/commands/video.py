@@ -1,0 +1,120 @@
+"""`sefa-desktop video MODEL --directions F --index I -o out.mp4`: an edit video.
+
+A sweep along direction I over --range, or (with --keyframe) a path through keyframes; one seed or a
+grid of seeds side by side. Format from the extension: .mp4 (H.264), .webm (VP9), .gif, .webp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import time
+
+from .common import add_model_arg, check_output, load_directions
+
+
+def parse_keyframe(text: str) -> dict[int, float]:
+    """'0=-3,2=1.5' → {0: -3.0, 2: 1.5}."""
+    out: dict[int, float] = {}
+    try:
+        for part in text.replace(" ", "").split(","):
+            if part:
+                i, a = part.split("=", 1)
+                out[int(i)] = float(a)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad keyframe '{text}': use I=ALPHA[,J=ALPHA…], e.g. 0=-3,2=1") from None
+    if not out:
+        raise argparse.ArgumentTypeError("empty keyframe")
+    return out
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("video", help="write an edit video (.mp4, .webm, .gif, .webp)",
+                       description="Sweep one direction over --range, or follow --keyframe steps, and "
+                                   "encode the frames. --frames is always the number of frames in the file.")
+    add_model_arg(p)
+    p.add_argument("--directions", metavar="F", required=True, help="directions file")
+    p.add_argument("--index", type=int, default=None, metavar="I", help="direction to sweep")
+    p.add_argument("--keyframe", type=parse_keyframe, action="append", default=[], metavar="I=A[,J=B]",
+                   help="a keyframe (repeat ≥ 2 times): directions and their α; frames move linearly "
+                        "from one keyframe to the next (replaces --index/--range)")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="S",
+                   help="several seeds side by side in a grid (overrides --seed)")
+    p.add_argument("--range", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"))
+    p.add_argument("--frames", type=int, default=60, metavar="N", help="frames in the file (default 60)")
+    p.add_argument("--fps", type=float, default=30.0)
+    p.add_argument("--size", type=int, default=None, metavar="PX",
+                   help="size of each seed's picture in px (default: the model's resolution)")
+    p.add_argument("--pingpong", action="store_true", help="go there and back (loops seamlessly)")
+    p.add_argument("--caption", action="store_true", help="write direction name and α on each frame")
+    p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    p.add_argument("--noise", choices=["const", "random", "none"], default="const")
+    p.add_argument("--codec", choices=["libx264", "mpeg4"], default=None,
+                   help="MP4 codec: libx264 (H.264, default when available; GPL library) or mpeg4 (LGPL)")
+    p.add_argument("--crf", type=int, default=None, help="quality for MP4/WebM (lower = better)")
+    p.add_argument("--batch", type=int, default=8, help="images per rendering batch")
+    p.add_argument("--allow-other-model", action="store_true")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.add_argument("-o", "--output", required=True, help="output .mp4, .webm, .gif or .webp")
+    p.set_defaults(func=run)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr (redrawn at most 10×/s; plain lines when not a terminal)."""
+
+    def __init__(self, label: str, stream=None) -> None:
+        self.label, self.stream = label, stream or sys.stderr
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.last_decile = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if self.tty:
+            if done < total and now - self.last < 0.1:
+                return
+            self.last = now
+            width = 30
+            filled = int(width * done / total)
+            rate = done / max(now - self.t0, 1e-9)
+            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
+                              f"frames {rate:5.1f} fps")
+            if done == total:
+                self.stream.write("\n")
+            self.stream.flush()
+        else:
+            decile = 10 * done // total
+            if decile != self.last_decile:
+                self.last_decile = decile
+                self.stream.write(f"{self.label}: {done}/{total} frames ({100 * done // total}%)\n")
+                self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..core.video import VIDEO_SUFFIXES, VideoSpec, export_video
+    from ..models import load_model
+
+    out = check_output(args.output, VIDEO_SUFFIXES)
+    if args.keyframe and len(args.keyframe) < 2:
+        raise ValueError("give at least two --keyframe steps (or use --index with --range)")
+    if not args.keyframe and args.index is None:
+        raise ValueError("give --index I (a sweep) or --keyframe steps")
+    model = load_model(args.model, device=args.device)
+    dirs = load_directions(args.directions, model, args.allow_other_model)
+    keyframes = args.keyframe or [{args.index: args.range[0]}, {args.index: args.range[1]}]
+    spec = VideoSpec(directions=dirs, keyframes=keyframes, seeds=args.seeds or [args.seed], frames=args.frames,
+                     fps=args.fps, pingpong=args.pingpong, size=args.size, caption=args.caption,
+                     truncation_psi=args.truncation, noise_mode=args.noise, batch=args.batch, codec=args.codec,
+                     crf=args.crf)
+    bar = None if args.quiet else ProgressBar(out.name)
+    try:
+        result = export_video(model, spec, out, progress=bar, cancel=threading.Event())
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        raise
+    print(f"wrote {out} ({result.width}×{result.height}, {result.frames} frames at {result.fps:g} fps, "
+          f"{result.codec}) in {result.seconds:.1f} s")
+    return 0
