@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, settings
-from .gallery import DirectionGallery, alphas_for
+from .gallery import THUMB, DirectionGallery, alphas_for
 from .layer_tree import PRESETS, LayerTree, _ranges
 from .model_browser import ModelBrowser
 from .preview import ActiveEdit, PreviewPane
@@ -384,7 +384,7 @@ class MainWindow(QMainWindow):
         self.gallery.model.set_context(self._thumb_context())
         multi = self.model_info is not None and self.model_info["num_layers"] > 1
         where = f" · W+ rows {_ranges(result.layers)}" if multi else ""
-        self.gallery_sub.setText(f"{len(result.values)} by eigenvalue{where}")
+        self.gallery_sub.setText(f"{len(result.values)} by eigenvalue{where} · drag a card sideways to edit")
         self.request_preview()
         self.gallery.request_visible()
 
@@ -411,7 +411,7 @@ class MainWindow(QMainWindow):
         if self.dirs is None:
             return
         seed, psi, noise = self.preview.sample()
-        size = int(round(76 * self.devicePixelRatioF()))
+        size = int(round(THUMB * self.devicePixelRatioF()))
         req = ThumbRequest(
             model_gen=self.model_gen, context=self._thumb_context(), sample=SampleSpec(seed, psi, noise),
             rows=tuple(rows), vectors={r: self.dirs.vectors[r] for r in rows},
