@@ -8,8 +8,8 @@ import torch
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt  # noqa: E402
-from PySide6.QtGui import QImage, QMouseEvent  # noqa: E402
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDropEvent, QImage, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: E402
 
 from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
@@ -168,7 +168,11 @@ def test_broken_file_shows_an_error_and_the_app_keeps_working(qtbot, window, tmp
     w = window
     bad = tmp_path / "broken.pt"
     bad.write_bytes(b"this is not a checkpoint at all")
-    w.open_model(str(bad))
+    mime = QMimeData()  # dropped onto the window, as from a file manager
+    mime.setUrls([QUrl.fromLocalFile(str(bad))])
+    drop = QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(drop)
     qtbot.waitUntil(lambda: w.browser.error.isVisible(), timeout=TIMEOUT)
     assert "broken.pt" in w.browser.error_text.text()
     assert "broken.pt" in w.error_label.text()
