@@ -194,3 +194,21 @@ def test_window_layout_and_last_model_are_saved(qtbot, window, tmp_path):
     qtbot.addWidget(again)
     assert again.qsettings.value("model/last", "") == "digiface-dcgan64"
     again.close()
+
+
+def test_a_vanished_last_model_falls_back_to_the_bundled_one(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from sefa_desktop import settings
+
+    settings.config_dir().mkdir(parents=True, exist_ok=True)
+    ini = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    ini.setValue("model/last", str(tmp_path / "gone.pt"))
+    ini.sync()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.dirs is not None, timeout=TIMEOUT)
+    assert w.model_info["name"] == "digiface-dcgan64"
+    assert "gone.pt" in w.browser.error_text.text() and w.browser.error.isVisible()
+    w.close()
