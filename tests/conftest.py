@@ -1,10 +1,15 @@
+"""Shared test helpers: where ../shared lives, isolated user folders, a fake style model."""
+
+from __future__ import annotations
+
 import os
 from pathlib import Path
 
 import pytest
 
-# Qt must run headless in tests; set before any QApplication exists.
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Qt reads the platform when the (session-wide) QApplication is created, which can happen before any
+# function-scoped fixture runs: set it at import time too.
+os.environ.setdefault("QT_QPA_PLATFORM", os.environ.get("SEFA_TEST_QPA", "offscreen"))
 
 
 def shared_dir() -> Path | None:
@@ -15,8 +20,21 @@ def shared_dir() -> Path | None:
     return None
 
 
+def fixture_path(*parts: str) -> Path:
+    """A path under ../shared/fixtures, or skip the test with the reason."""
+    base = shared_dir()
+    if base is None:
+        pytest.skip("../shared/fixtures is not present next to the checkout")
+    path = base.joinpath("fixtures", *parts)
+    if not path.exists():
+        pytest.skip(f"fixture {path} is missing")
+    return path
+
+
 @pytest.fixture(autouse=True)
-def _private_user_dirs(tmp_path, monkeypatch):
-    """Settings, recents and presets go to a temp folder, never the real home."""
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings, presets, recents and caches go to a temp folder, never the real home."""
+    root = tmp_path_factory.mktemp("xdg")
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(root / var.lower()))
+    monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("SEFA_TEST_QPA", "offscreen"))

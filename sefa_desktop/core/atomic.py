@@ -31,6 +31,8 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
         raise WriteError(f"cannot write {target}: {e.strerror or e}") from None
     os.close(fd)
     tmp_path = Path(tmp)
+    with contextlib.suppress(OSError):  # mkstemp makes 0600 files; exports get the usual mode
+        os.chmod(tmp_path, 0o666 & ~_umask())
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as f:
@@ -47,3 +49,9 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
 def atomic_write_bytes(target: str | Path, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -117,39 +117,42 @@ def factorize(
 
 
 def _pca(model: Any, num_samples: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sampling baseline. Style models: PCA of w (GANSpace). Others: PCA of the selector's output
-    y = A z over samples, each component mapped back to z by regression (as GANSpace does for
-    activations), so the directions live in the space the model edits."""
+    """Sampling baseline (GANSpace-style).
+
+    Style models: PCA of N sampled w. Others: PCA of the selector's output y = A z over N sampled z,
+    each component mapped back to z by regression, as GANSpace does for activations. Because y is
+    linear in z, that PCA is computed exactly from the sampled covariance Σ of z (d × d) instead of
+    the (rows × rows) covariance of y: with M = Σ^½ AᵀA Σ^½ = U Λ Uᵀ, the y-components are A Σ^½ u
+    and the regression of z on each component's coordinate is ∝ Σ^½ u.
+    """
+    w_space = getattr(model, "edit_space", "z") == "w"
     batch = 10_000
-    chunks = []
-    gen_seed = seed
-    remaining = int(num_samples)
+    total = int(num_samples)
+    if total < 2:
+        raise ValueError("PCA needs at least 2 samples")
+    s1: torch.Tensor | None = None
+    s2: torch.Tensor | None = None
+    done = 0
     with torch.inference_mode():
-        while remaining > 0:
-            n = min(batch, remaining)
-            z = model.sample_z(n, seed=gen_seed)
-            gen_seed += 1
-            if getattr(model, "edit_space", "z") == "w":
-                c = model.codes(z)[:, 0, :]  # w, before the W+ broadcast
-                chunks.append((c.to("cpu", torch.float64), None))
-            else:
-                a = model.selector_weight(None).to("cpu", torch.float64)
-                zz = z.to(torch.float64)
-                chunks.append((zz @ a.t(), zz))
-            remaining -= n
-    feats = torch.cat([c for c, _ in chunks])
-    mean = feats.mean(0, keepdim=True)
-    centered = feats - mean
-    cov = centered.t() @ centered / max(1, feats.shape[0] - 1)
-    values, comps = torch.linalg.eigh(cov)
-    values, comps = values.flip(0), comps.flip(1).t()
-    if chunks[0][1] is not None:
-        z_all = torch.cat([zz for _, zz in chunks])
-        dim = z_all.shape[1]
-        comps = comps[: min(dim, comps.shape[0])]
-        values = values[: comps.shape[0]]
-        coords = centered @ comps.t()  # (N, k)
-        # least-squares z ≈ coords · B  →  B rows are z-directions for each component
-        b = torch.linalg.lstsq(coords, z_all - z_all.mean(0, keepdim=True)).solution
-        comps = b / b.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    return comps.to(torch.float32), values.to(torch.float32)
+        while done < total:
+            n = min(batch, total - done)
+            z = model.sample_z(n, seed=seed + done // batch)
+            x = model.codes(z)[:, 0, :] if w_space else z  # w before the W+ broadcast, or z
+            x = x.to("cpu", torch.float64)
+            s1 = x.sum(0) if s1 is None else s1 + x.sum(0)
+            s2 = x.t() @ x if s2 is None else s2 + x.t() @ x
+            done += n
+    assert s1 is not None and s2 is not None
+    mean = s1 / total
+    cov = (s2 - total * torch.outer(mean, mean)) / (total - 1)
+    if w_space:
+        values, comps = torch.linalg.eigh(cov)
+        return comps.flip(1).t().to(torch.float32), values.flip(0).to(torch.float32)
+    a = model.selector_weight(None).to("cpu", torch.float64)
+    ev, evec = torch.linalg.eigh(cov)
+    sqrt_cov = (evec * ev.clamp_min(0).sqrt()) @ evec.t()
+    m = sqrt_cov @ (a.t() @ a) @ sqrt_cov
+    values, u = torch.linalg.eigh(m)
+    dirs = (sqrt_cov @ u.flip(1)).t()
+    dirs = dirs / dirs.norm(dim=1, keepdim=True).clamp_min(1e-12)
+    return dirs.to(torch.float32), values.flip(0).to(torch.float32)

@@ -1,0 +1,134 @@
+"""The SeFa math: orthogonality, ordering, agreement with an independent SVD, determinism, layers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from fakes import FakeStyleModel
+
+from sefa_desktop.core import factorize
+from sefa_desktop.core.factorize import layer_gram, normalized_rows
+
+
+def _official(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The official algorithm: columns of the (d × rows) matrix normalized, eig of the Gram matrix."""
+    w = a.T.astype(np.float32)
+    w = w / np.linalg.norm(w, axis=0, keepdims=True)
+    vals, vecs = np.linalg.eig(w @ w.T)
+    order = np.argsort(-vals.real)
+    return vals.real[order], vecs.real.T[order]
+
+
+def test_directions_are_orthonormal_and_sorted():
+    model = FakeStyleModel()
+    d = factorize(model)
+    v = d.vectors.astype(np.float64)
+    assert np.allclose(v @ v.T, np.eye(len(d)), atol=1e-5)
+    assert np.all(np.diff(d.values) <= 1e-6)
+    assert d.layers == list(range(model.num_layers))
+
+
+def test_eigenvalues_sum_to_number_of_rows():
+    model = FakeStyleModel()
+    d = factorize(model)
+    assert d.values.sum() == pytest.approx(model.selector_weight(None).shape[0], rel=1e-4)
+
+
+def test_agrees_with_independent_svd_and_official_algorithm():
+    model = FakeStyleModel(w_dim=24)
+    a = model.selector_weight([1, 2, 3]).numpy()
+    d = factorize(model, layers=[1, 2, 3])
+    an = a / np.linalg.norm(a, axis=1, keepdims=True)
+    _, s, vt = np.linalg.svd(an.astype(np.float64))
+    assert np.allclose(d.values, s**2, rtol=1e-4, atol=1e-4)
+    for i in range(5):
+        assert abs(float(np.dot(d.vectors[i], vt[i]))) > 0.9999
+    vals, vecs = _official(a)
+    assert np.allclose(d.values[:10], vals[:10], rtol=1e-4)
+    for i in range(10):
+        assert abs(float(np.dot(d.vectors[i], vecs[i]))) > 0.999
+
+
+def test_sign_convention_is_deterministic():
+    model = FakeStyleModel()
+    a = factorize(model, layers=[0, 1])
+    b = factorize(FakeStyleModel(), layers=[0, 1])  # a new object: no cache shared
+    assert np.array_equal(a.vectors, b.vectors)
+    idx = np.abs(a.vectors).argmax(axis=1)
+    assert np.all(a.vectors[np.arange(len(a)), idx] > 0)
+
+
+def test_layer_selection_uses_only_chosen_rows():
+    model = FakeStyleModel()
+    d = factorize(model, layers=[4, 2])
+    assert d.layers == [2, 4]
+    an = normalized_rows(model.selector_weight([2, 4])).double()
+    gram = (an.T @ an).numpy()
+    assert np.allclose(gram @ d.vectors[0], d.values[0] * d.vectors[0], atol=1e-3)
+    other = factorize(model, layers=[0])
+    assert abs(float(np.dot(other.vectors[0], d.vectors[0]))) < 0.99
+
+
+def test_cached_per_row_grams_equal_direct_gram():
+    model = FakeStyleModel()
+    total = sum(layer_gram(model, r) for r in range(model.num_layers))
+    an = normalized_rows(model.selector_weight(None))
+    assert torch.allclose(total, an.T @ an, atol=1e-4)
+
+
+def test_compat_genforce_changes_only_the_rgb_selection():
+    model = FakeStyleModel()
+    ours = factorize(model)
+    official = factorize(model, compat="genforce")
+    assert official.method == "sefa-genforce"
+    assert official.values.sum() == pytest.approx(model.selector_weight(None, compat="genforce").shape[0],
+                                                  rel=1e-4)
+    assert ours.values.sum() > official.values.sum()
+    # Without odd rows other than the last there is no difference.
+    same_a = factorize(model, layers=[0, 2, 5])
+    same_b = factorize(model, layers=[0, 2, 5], compat="genforce")
+    assert np.allclose(same_a.vectors, same_b.vectors, atol=1e-5)
+
+
+def test_top_k_and_bad_arguments():
+    model = FakeStyleModel()
+    assert len(factorize(model, k=3)) == 3
+    with pytest.raises(ValueError):
+        factorize(model, layers=[99])
+    with pytest.raises(ValueError):
+        factorize(model, layers=[])
+    with pytest.raises(ValueError):
+        factorize(model, method="ica")
+
+
+def test_any_object_with_selector_weight_can_be_factorized():
+    class Bare:
+        num_layers = 1
+        layers = [0]
+
+        def selector_weight(self, layers=None):
+            return torch.arange(12.0).reshape(4, 3) + torch.eye(4, 3)
+
+    d = factorize(Bare())
+    assert d.vectors.shape == (3, 3)
+
+
+def test_pca_baseline_on_w_space_finds_the_dominant_axis():
+    model = FakeStyleModel(w_dim=8)
+    d = factorize(model, method="pca", num_samples=4000)
+    assert d.method == "pca"
+    assert d.vectors.shape == (8, 8)
+    assert np.all(np.diff(d.values) <= 1e-6)
+    assert np.allclose(d.vectors @ d.vectors.T, np.eye(8), atol=1e-4)
+
+
+def test_pca_on_z_model_recovers_sefa_top_direction_without_normalization():
+    from sefa_desktop.models import load_model
+
+    model = load_model("digiface-dcgan64")
+    pca = factorize(model, method="pca", num_samples=20000, k=3)
+    a = model.selector_weight().double()
+    _, _, vt = torch.linalg.svd(a, full_matrices=False)
+    # PCA of y = A z with isotropic z finds A's right singular vectors (un-normalized rows).
+    assert abs(float(np.dot(pca.vectors[0], vt[0].numpy()))) > 0.95
