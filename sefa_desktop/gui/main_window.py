@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QTabWidget,
     QWidget,
 )
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SeFa Desktop")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.initial_model = initial_model
         self.qsettings = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
         empty = self.presets_menu.addAction("No presets yet")
         empty.setEnabled(False)
 
-        view_menu = mb.addMenu("&View")
+        view_menu = self.view_menu = mb.addMenu("&View")
         for dock in (self.browser_dock, self.layers_dock, self.preview_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
@@ -304,11 +306,31 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, d=dev: self.set_device(d))
             self.device_group.addAction(act)
         self._on_device_changed(info["device"])
+        self._add_catalogue()
         last = self.qsettings.value("model/last", "")
         first = self.initial_model or (str(last) if last else "") or info["default"]
         # If the remembered model is gone, say so and open the bundled default instead.
         self._fallback = info["default"] if first != info["default"] and not self.initial_model else ""
         self.open_model(first)
+
+    def _add_catalogue(self) -> None:
+        """The public-checkpoint catalogue, tabbed with the model browser. Built only now: it imports the
+        models package (and so torch), which the worker has just loaded."""
+        try:
+            from .catalogue_view import CatalogueView
+
+            view = CatalogueView()
+        except Exception as e:  # a broken catalogue must not take the app down
+            self.show_error(f"Catalogue unavailable: {e}")
+            return
+        view.open_requested.connect(self.open_model)
+        self.catalogue_dock = QDockWidget("Catalogue", self)
+        self.catalogue_dock.setObjectName("catalogueDock")
+        self.catalogue_dock.setWidget(view)
+        if not self.restoreDockWidget(self.catalogue_dock):
+            self.tabifyDockWidget(self.browser_dock, self.catalogue_dock)
+            self.browser_dock.raise_()
+        self.view_menu.insertAction(self.view_menu.actions()[3], self.catalogue_dock.toggleViewAction())
 
     def open_dialog(self) -> None:
         start = str(Path(settings.recent_models()[0]).parent) if settings.recent_models() else str(Path.home())
