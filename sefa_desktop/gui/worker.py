@@ -11,6 +11,7 @@ window can appear before torch has loaded.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -216,6 +217,9 @@ class RenderWorker(QObject):
         self.device = devices[0]
         bundled = [dict(name=m.name, family=m.family, resolution=m.resolution, description=m.description,
                         licence=m.licence) for m in bundled_models()]
+        # torch's import leaves ~10⁵ long-lived objects; a full cyclic-GC pass over them stalls every
+        # thread for tens of ms at random moments (e.g. mid-drag). Freezing moves them out of its sight.
+        gc.freeze()
         self.ready.emit(dict(bundled=bundled, devices=devices, device=self.device, default=DEFAULT_MODEL))
 
     @Slot()
@@ -257,6 +261,8 @@ class RenderWorker(QObject):
             raise Cancelled  # cancelled or superseded while loading: keep the current model
         self.model, self.model_gen = model, gen
         self._base_cache.clear()
+        gc.collect()  # free the previous model now, then keep the new one's objects out of later passes
+        gc.freeze()
         self.modelLoaded.emit(gen, self._describe(model, source))
 
     def _describe(self, model: Any, source: str) -> dict[str, Any]:
