@@ -366,6 +366,8 @@ class MainWindow(QMainWindow):
         self.layer_tree.set_layers(info["layers"])
         style = info["edit_space"] == "w"
         self.preview.set_model(style=style, truncation=style or info["family"] == "biggan")
+        # BigGAN's truncation scales a truncated normal and must stay in (0, 1].
+        self.preview.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
         self.model_label.setText(f"{info['name']} · {info['family']} · {info['resolution']} px")
         self.setWindowTitle(f"{info['name']} — SeFa Desktop")
         self.statusBar().clearMessage()
