@@ -372,8 +372,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{info['name']} — SeFa Desktop")
         self.statusBar().clearMessage()
         self.qsettings.setValue("model/last", info["source"])
-        if Path(info["source"]).exists():  # a path, not a bundled name
-            settings.add_recent_model(str(Path(info["source"]).resolve()))
+        if Path(info["source"]).exists():  # a path: the worker has added it to the recents
             self.browser.refresh_recent()
         self.dirs = None
         self.gallery.set_directions([])

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -270,6 +271,10 @@ class RenderWorker(QObject):
             raise Cancelled  # cancelled or superseded while loading: keep the current model
         self.model, self.model_gen = model, gen
         self._base_cache.clear()
+        if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
+            from .. import settings
+
+            settings.add_recent_model(str(Path(source).resolve()))
         gc.collect()  # free the previous model now, then keep the new one's objects out of later passes
         gc.freeze()
         self.modelLoaded.emit(gen, self._describe(model, source))
