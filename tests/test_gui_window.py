@@ -222,7 +222,8 @@ def test_opening_a_checkpoint_path_adds_it_to_the_recents(qtbot, window):
 
     path = str(bundled_models()[0].path.resolve())
     window.open_model(path)
-    qtbot.waitUntil(lambda: window.model_info["source"] == path and window.dirs.model_gen == window.model_gen,
+    qtbot.waitUntil(lambda: window.model_info["source"] == path and window.dirs is not None
+                    and window.dirs.model_gen == window.model_gen,
                     timeout=TIMEOUT)
     assert settings.recent_models()[0] == path
     assert window.browser._recent_root.child(0).text(0) == Path(path).name
