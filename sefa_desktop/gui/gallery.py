@@ -41,7 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .worker import rounded_image
+
 THUMB = 84  # logical pixels
+THUMB_RADIUS = 5.0
 PAD = 8
 INFO_W = 168
 LABEL_H = 20
@@ -83,21 +86,12 @@ def card_geometry(rect: QRect, steps: int) -> CardGeometry:
     return CardGeometry(info, name, bar, strip, thumbs)
 
 
-def rounded_pixmap(image: QImage, size: int, dpr: float, radius: float = 5.0) -> QPixmap:
-    """The thumbnail scaled to `size` logical pixels with rounded corners, done once on arrival so that
-    painting a card is plain 1:1 blits (a rounded clip per thumbnail per paint cost ~0.2 ms each)."""
-    px = max(1, int(round(size * dpr)))
-    out = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
-    out.fill(Qt.GlobalColor.transparent)
-    p = QPainter(out)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    clip = QPainterPath()
-    clip.addRoundedRect(QRectF(0, 0, px, px), radius * dpr, radius * dpr)
-    p.setClipPath(clip)
-    p.drawImage(QRectF(0, 0, px, px), image, QRectF(image.rect()))
-    p.end()
-    pm = QPixmap.fromImage(out)
+def thumb_pixmap(image: QImage, size: int, dpr: float) -> QPixmap:
+    """A thumbnail from the worker (already rounded and at size × dpr there, off the GUI thread)."""
+    if image.width() != int(round(size * dpr)):
+        px = int(round(size * dpr))
+        image = rounded_image(image, px, THUMB_RADIUS * dpr)
+    pm = QPixmap.fromImage(image)
     pm.setDevicePixelRatio(dpr)
     return pm
 
@@ -141,7 +135,7 @@ class DirectionModel(QAbstractListModel):
         changed = []
         for row, images in rows:
             if 0 <= row < self.rowCount():
-                self.thumbs[row] = [rounded_pixmap(im, THUMB, self.dpr) for im in images]
+                self.thumbs[row] = [thumb_pixmap(im, THUMB, self.dpr) for im in images]
                 changed.append(row)
         self.rowsChanged.emit(changed)
         return True

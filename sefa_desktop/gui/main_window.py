@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, settings
-from .gallery import THUMB, DirectionGallery, alphas_for
+from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
 from .layer_tree import PRESETS, LayerTree, _ranges
 from .model_browser import ModelBrowser
 from .preview import ActiveEdit, PreviewPane
@@ -448,11 +448,13 @@ class MainWindow(QMainWindow):
         if self.dirs is None:
             return
         seed, psi, noise = self.preview.sample()
-        size = int(round(THUMB * self.devicePixelRatioF()))
+        dpr = self.gallery.view.devicePixelRatioF()
+        size = int(round(THUMB * dpr))
         req = ThumbRequest(
             model_gen=self.model_gen, context=self._thumb_context(), sample=SampleSpec(seed, psi, noise),
             rows=tuple(rows), vectors={r: self.dirs.vectors[r] for r in rows},
-            layers=tuple(self.dirs.layers) if self._style() else None, alphas=self.gallery.alphas, size=size)
+            layers=tuple(self.dirs.layers) if self._style() else None, alphas=self.gallery.alphas, size=size,
+            radius=THUMB_RADIUS * dpr)
         self.worker.submit("thumbs", req)
 
     @Slot(object, object)
