@@ -139,3 +139,39 @@ def test_worker_serves_a_class_conditional_biggan(qtbot):
     assert failures == []
     assert len(frames) == 2 and frames[0] != frames[1]
     assert len(thumbs) == 1 and len(thumbs[0][1]) == 5
+
+
+def test_worker_serves_a_stylegan2_with_early_exit_thumbnails(qtbot):
+    """A real StyleGAN2 (rosinality tiny fixture): W+ edits on chosen rows, small thumbnails through
+    synthesize(max_resolution=…), previews at full size."""
+    from conftest import shared_dir
+
+    from sefa_desktop.core import factorize
+    from sefa_desktop.gui.worker import EditSpec
+    from sefa_desktop.models import load_model
+
+    base = shared_dir()
+    path = None if base is None else base / "fixtures" / "rosinality" / "stylegan2_tiny.pt"
+    if path is None or not path.is_file():
+        pytest.skip("../shared/fixtures/rosinality is not present next to the checkout")
+    model = load_model(str(path))
+    assert model.edit_space == "w" and model.num_layers > 2
+    w = RenderWorker()
+    w.model, w.model_gen = model, 1
+    dirs = factorize(model, layers=[0, 1])
+    failures, frames, thumbs = [], [], []
+    w.failed.connect(lambda purpose, msg: failures.append(msg))
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
+    w.thumbnailsReady.connect(lambda ctx, rows: thumbs.extend(rows))
+    sample = SampleSpec(seed=2, psi=0.7)
+    w.box.put("preview", PreviewRequest(1, sample))
+    w._drain()
+    w.box.put("preview", PreviewRequest(1, sample, (EditSpec(dirs.vectors[0], 4.0, (0, 1)),)))
+    w._drain()
+    small = max(4, model.resolution // 4)
+    w.box.put("thumbs", ThumbRequest(1, ("c",), sample, (0, 1), {0: dirs.vectors[0], 1: dirs.vectors[1]},
+                                     layers=(0, 1), size=small))
+    w._drain()
+    assert failures == []
+    assert [f.width() for f in frames] == [model.resolution] * 2 and frames[0] != frames[1]
+    assert len(thumbs) == 2 and all(im.width() == small for _, ims in thumbs for im in ims)

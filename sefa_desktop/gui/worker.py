@@ -359,14 +359,11 @@ class RenderWorker(QObject):
         if key not in self._base_cache:
             if len(self._base_cache) > 64:
                 self._base_cache.clear()
-            if self.model.family == "biggan":  # truncation = the truncated normal's scale (+ BN stats)
-                z = self.model.sample_z(1, seed=sample.seed, truncation_psi=sample.psi).to(self.model.device)
-                codes = self.model.codes(z)
-            elif self.model.edit_space == "w":
+            if hasattr(self.model, "sample_codes"):  # each family truncates its own way (BigGAN: in z)
+                codes = self.model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi)
+            else:
                 z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
                 codes = self.model.codes(z, truncation_psi=sample.psi)
-            else:
-                codes = self.model.codes(self.model.sample_z(1, seed=sample.seed).to(self.model.device))
             self._base_cache[key] = codes.detach()
         return self._base_cache[key]
 
@@ -402,9 +399,7 @@ class RenderWorker(QObject):
 
     def _call_synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None) -> Any:
         # BigGAN's truncation also picks its batch-norm statistics; the other families ignore it here.
-        kw: dict[str, Any] = dict(noise_mode=sample.noise)
-        if self.model.family == "biggan":
-            kw["truncation_psi"] = sample.psi
+        kw: dict[str, Any] = dict(noise_mode=sample.noise, truncation_psi=sample.psi)
         # Early exit at thumbnail size where the family offers it; otherwise render in full.
         if max_res is not None:
             try:
