@@ -175,3 +175,39 @@ def test_worker_serves_a_stylegan2_with_early_exit_thumbnails(qtbot):
     assert failures == []
     assert [f.width() for f in frames] == [model.resolution] * 2 and frames[0] != frames[1]
     assert len(thumbs) == 2 and all(im.width() == small for _, ims in thumbs for im in ims)
+
+
+def test_fine_row_previews_resume_from_a_cached_prefix(qtbot):
+    """Dragging a fine-row direction re-renders only the layers from its first row on, and the frame is the
+    same as a full render."""
+    from conftest import shared_dir
+
+    from sefa_desktop.core import factorize
+    from sefa_desktop.core.editing import DirectionEdit, apply_edits
+    from sefa_desktop.core.imaging import to_uint8
+    from sefa_desktop.gui.worker import EditSpec
+    from sefa_desktop.models import load_model
+
+    base = shared_dir()
+    path = None if base is None else base / "fixtures" / "rosinality" / "stylegan2_tiny.pt"
+    if path is None or not path.is_file():
+        pytest.skip("../shared/fixtures/rosinality is not present next to the checkout")
+    model = load_model(str(path))
+    if not hasattr(model, "prefix_state"):
+        pytest.skip("this family has no prefix reuse")
+    rows = tuple(range(4, model.num_layers))
+    vec = factorize(model, layers=list(rows)).vectors[0]
+    w = RenderWorker()
+    w.model, w.model_gen = model, 1
+    frames = []
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
+    sample = SampleSpec(seed=5, psi=1.0)
+    for alpha in (1.0, 2.5, -2.0):
+        w.box.put("preview", PreviewRequest(1, sample, (EditSpec(vec, alpha, rows),), draft=True))
+        w._drain()
+    assert len(frames) == 3 and w.prefix_hits == 2
+    codes = apply_edits(model.sample_codes(1, seed=5), [DirectionEdit(vec, -2.0, rows)])
+    full = to_uint8(model.synthesize(codes))[0]
+    im = frames[-1].convertToFormat(frames[-1].Format.Format_RGB888)
+    got = np.frombuffer(im.constBits(), np.uint8).reshape(im.height(), im.bytesPerLine())[:, : 3 * im.width()]
+    assert np.abs(got.reshape(full.shape).astype(int) - full.astype(int)).max() <= 1

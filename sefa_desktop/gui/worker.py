@@ -215,6 +215,8 @@ class RenderWorker(QObject):
         # Test hook: a callable (source, device) -> model used instead of models.load_model.
         self.loader: Callable[[str, str], Any] | None = None
         self._base_cache: dict[tuple, Any] = {}
+        self._prefixes: dict[tuple, Any] = {}
+        self.prefix_hits = 0  # frames finished from a cached prefix (for tests and benches)
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the GUI thread (thread-safe) -----------------------------------------------
@@ -275,6 +277,7 @@ class RenderWorker(QObject):
             self.model.to(device)
         self.device = device
         self._base_cache.clear()
+        self._prefixes.clear()
         self.deviceChanged.emit(device)
 
     def _do_load(self, gen: int, source: str) -> None:
@@ -288,6 +291,7 @@ class RenderWorker(QObject):
             raise Cancelled  # cancelled or superseded while loading: keep the current model
         self.model, self.model_gen = model, gen
         self._base_cache.clear()
+        self._prefixes.clear()
         if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
             from .. import settings
 
@@ -326,7 +330,7 @@ class RenderWorker(QObject):
         codes = apply_edits(base, [DirectionEdit(_fit(e.vector, base.shape[-1]), e.alpha, e.layers)
                                    for e in req.edits])
         max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
-        image = self._synthesize(codes, req.sample, max_res)[0]
+        image = self._synthesize(codes, req.sample, max_res, prefix_row=self._first_edited_row(req))[0]
         ms = (time.perf_counter() - t0) * 1000
         # Emit even if a newer request arrived meanwhile: it is still the freshest frame there is (dropping
         # it would show nothing at all while the pointer keeps moving); the GUI drops frames older than
@@ -367,7 +371,15 @@ class RenderWorker(QObject):
             self._base_cache[key] = codes.detach()
         return self._base_cache[key]
 
-    def _synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None) -> list[QImage]:
+    def _first_edited_row(self, req: PreviewRequest) -> int:
+        """The first W+ row any edit moves: the layers before it render the same for every α."""
+        if self.model.edit_space != "w" or not req.edits:
+            return 0
+        rows = [min(e.layers) if e.layers else 0 for e in req.edits if e.alpha != 0]
+        return min(rows) if rows else 0
+
+    def _synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None,
+                    prefix_row: int = 0) -> list[QImage]:
         """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
         import torch
 
@@ -378,7 +390,7 @@ class RenderWorker(QObject):
         while i < codes.shape[0]:
             chunk = codes[i:i + self.batch].to(self.model.device)
             try:
-                images = self._call_synthesize(chunk, sample, max_res)
+                images = self._call_synthesize(chunk, sample, max_res, prefix_row)
             except (RuntimeError, MemoryError) as e:
                 if not _is_oom(e) or self.device == "cpu":
                     raise
@@ -397,7 +409,11 @@ class RenderWorker(QObject):
             i += chunk.shape[0]
         return out
 
-    def _call_synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None) -> Any:
+    def _call_synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None, prefix_row: int = 0) -> Any:
+        if prefix_row > 0:
+            images = self._from_prefix(codes, sample, max_res, prefix_row)
+            if images is not None:
+                return images
         # BigGAN's truncation also picks its batch-norm statistics; the other families ignore it here.
         kw: dict[str, Any] = dict(noise_mode=sample.noise, truncation_psi=sample.psi)
         # Early exit at thumbnail size where the family offers it; otherwise render in full.
@@ -407,6 +423,31 @@ class RenderWorker(QObject):
             except (TypeError, NotImplementedError):
                 pass
         return self.model.synthesize(codes, **kw)
+
+    def _from_prefix(self, codes: Any, sample: SampleSpec, max_res: int | None, row: int) -> Any:
+        """Fine-row edits of one frame: resume from the cached output of the layers before `row` (the
+        families that offer prefix_state/synthesize_from). None = not possible here, render in full."""
+        model = self.model
+        if not hasattr(model, "prefix_state") or sample.noise == "random" or codes.shape[0] != 1:
+            return None
+        key = (self.model_gen, sample.seed, sample.psi, sample.noise, row, self.device)
+        prefix = self._prefixes.get(key)
+        if prefix is not None:
+            try:
+                images = model.synthesize_from(prefix, codes, max_resolution=max_res)
+                self.prefix_hits += 1
+                return images
+            except ValueError:  # rows before `row` differ from the cached prefix's: compute a new one
+                pass
+            except (TypeError, NotImplementedError):
+                return None
+        try:
+            prefix = model.prefix_state(codes, row, noise_mode=sample.noise)
+            images = model.synthesize_from(prefix, codes, max_resolution=max_res)
+        except (TypeError, NotImplementedError, ValueError):
+            return None
+        self._prefixes = {key: prefix}  # one prefix at a time: it holds activations
+        return images
 
 
 class WorkerThread(QThread):
