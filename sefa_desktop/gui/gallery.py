@@ -1,0 +1,436 @@
+"""Direction gallery: one card per direction (a row of a QListView), ordered by eigenvalue.
+
+Each card shows the index, an eigenvalue bar, an editable name and a strip of thumbnails of the current
+sample at α = −A … +A. Model/view with a painting delegate keeps hundreds of rows smooth; thumbnails are
+requested only for the rows in view and streamed in by the worker.
+
+Drag-to-edit: a viewport event filter. Press anywhere in a card and drag horizontally: α follows the
+pointer (starting from the thumbnail under the press, else the card's current α). Double-click a
+thumbnail to add the edit at its α; double-click the name to rename. Left/Right on the focused card
+step α (keyboard equivalent).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+THUMB = 76  # logical pixels
+PAD = 8
+INFO_W = 168
+LABEL_H = 16
+DRAG_THRESHOLD = 3
+KEY_STEP = 0.25  # α per arrow-key press, as a fraction of A
+
+ValueRole = Qt.ItemDataRole.UserRole + 1
+FractionRole = Qt.ItemDataRole.UserRole + 2
+ThumbsRole = Qt.ItemDataRole.UserRole + 3
+AlphaRole = Qt.ItemDataRole.UserRole + 4  # the direction's α in the active edits, or None
+
+
+def alphas_for(amplitude: float, steps: int) -> tuple[float, ...]:
+    return tuple(float(a) for a in np.linspace(-amplitude, amplitude, steps))
+
+
+@dataclass
+class CardGeometry:
+    info: QRect
+    name: QRect
+    bar: QRect
+    strip: QRect
+    thumbs: list[QRect]
+
+
+def card_geometry(rect: QRect, steps: int) -> CardGeometry:
+    """Where everything sits inside one card (shared by painting and hit-testing)."""
+    r = rect.adjusted(PAD // 2, PAD // 2, -PAD // 2, -PAD // 2)
+    info = QRect(r.left() + PAD, r.top() + PAD, INFO_W - PAD, r.height() - 2 * PAD)
+    name = QRect(info.left(), info.top() + 22, info.width(), 22)
+    bar = QRect(info.left(), info.bottom() - 16, info.width() - 4, 6)
+    strip_left = r.left() + INFO_W + PAD
+    avail = max(steps, r.right() - PAD - strip_left)
+    gap = 4
+    size = min(THUMB, max(16, (avail - gap * (steps - 1)) // steps))
+    top = r.top() + PAD
+    thumbs = [QRect(strip_left + i * (size + gap), top, size, size) for i in range(steps)]
+    strip = QRect(strip_left, top, steps * size + (steps - 1) * gap, size)
+    return CardGeometry(info, name, bar, strip, thumbs)
+
+
+class DirectionModel(QAbstractListModel):
+    """Rows = directions of the current set; thumbnails arrive per row for one `context`."""
+
+    renamed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.values = np.zeros(0, np.float32)
+        self.names: list[str] = []
+        self.thumbs: dict[int, list[QPixmap]] = {}
+        self.alphas: dict[int, float] = {}
+        self.context: tuple | None = None
+
+    def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
+        self.beginResetModel()
+        self.values = np.asarray(values, np.float32)
+        self.names = list(names) if names else [""] * len(self.values)
+        self.thumbs.clear()
+        self.alphas.clear()
+        self.context = None
+        self.endResetModel()
+
+    def set_context(self, context: tuple) -> None:
+        """A new sample/direction set: old thumbnails no longer apply."""
+        if context != self.context:
+            self.context = context
+            self.thumbs.clear()
+            if self.rowCount():
+                self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [ThumbsRole])
+
+    def add_thumbnails(self, context: tuple, rows: list[tuple[int, list[QImage]]]) -> bool:
+        if context != self.context:
+            return False  # rendered for a sample or direction set no longer shown
+        for row, images in rows:
+            if 0 <= row < self.rowCount():
+                self.thumbs[row] = [QPixmap.fromImage(im) for im in images]
+                self.dataChanged.emit(self.index(row), self.index(row), [ThumbsRole])
+        return True
+
+    def set_alphas(self, alphas: dict[int, float]) -> None:
+        changed = set(alphas) ^ set(self.alphas) | {r for r in alphas if self.alphas.get(r) != alphas[r]}
+        self.alphas = dict(alphas)
+        for r in changed:
+            if 0 <= r < self.rowCount():
+                self.dataChanged.emit(self.index(r), self.index(r), [AlphaRole])
+
+    def missing_thumbnails(self, rows: range) -> list[int]:
+        return [r for r in rows if r not in self.thumbs]
+
+    def name(self, row: int) -> str:
+        return self.names[row] or f"direction {row}"
+
+    # -- QAbstractListModel ----------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.values)
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        return super().flags(index) | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = index.row()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self.name(row)
+        if role == Qt.ItemDataRole.EditRole:
+            return self.names[row]
+        if role == ValueRole:
+            return float(self.values[row])
+        if role == FractionRole:
+            top = float(self.values[0]) if len(self.values) else 1.0
+            return float(self.values[row]) / top if top > 0 else 0.0
+        if role == ThumbsRole:
+            return self.thumbs.get(row)
+        if role == AlphaRole:
+            return self.alphas.get(row)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (f"Direction {row}: eigenvalue {self.values[row]:.4g}. Drag sideways to edit, "
+                    "double-click a thumbnail to add it, F2 to rename.")
+        return None
+
+    def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole):
+        if role != Qt.ItemDataRole.EditRole or not index.isValid():
+            return False
+        self.names[index.row()] = str(value).strip()
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
+        self.renamed.emit(index.row(), self.names[index.row()])
+        return True
+
+
+class CardDelegate(QStyledItemDelegate):
+    def __init__(self, gallery: DirectionGallery) -> None:
+        super().__init__(gallery)
+        self.gallery = gallery
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return QSize(INFO_W + 5 * (THUMB + 4) + 3 * PAD, THUMB + LABEL_H + 3 * PAD)
+
+    def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
+        pal: QPalette = option.palette
+        steps = len(self.gallery.alphas)
+        g = card_geometry(option.rect, steps)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        hover = bool(option.state & QStyle.StateFlag.State_MouseOver)
+        # Read the Python model directly: in PySide6 6.12 every invalid QVariant converted back to Python
+        # (index.data() of a role without a value) drops a reference to None, which ends in a crash.
+        model: DirectionModel = self.gallery.model
+        row = index.row()
+        alpha = model.alphas.get(row)
+        p.save()
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        card = QRectF(option.rect.adjusted(PAD // 2, PAD // 2, -PAD // 2, -PAD // 2))
+        base = pal.color(QPalette.ColorRole.Base)
+        bg = pal.color(QPalette.ColorRole.AlternateBase) if hover else base
+        accent = pal.color(QPalette.ColorRole.Highlight)
+        border = accent if selected else pal.color(QPalette.ColorRole.Mid)
+        path = QPainterPath()
+        path.addRoundedRect(card, 8, 8)
+        p.fillPath(path, bg)
+        p.setPen(border)
+        p.drawPath(path)
+        if alpha is not None:  # an active edit: accent stripe on the left edge
+            stripe = QPainterPath()
+            stripe.addRoundedRect(QRectF(card.left() + 1, card.top() + 8, 3, card.height() - 16), 1.5, 1.5)
+            p.fillPath(stripe, accent)
+
+        text = pal.color(QPalette.ColorRole.Text)
+        muted = pal.color(QPalette.ColorRole.PlaceholderText)
+        f = QFont(option.font)
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.15)
+        p.setFont(f)
+        p.setPen(text)
+        p.drawText(QRect(g.info.left(), g.info.top(), g.info.width(), 20), Qt.AlignmentFlag.AlignLeft,
+                   f"#{row}")
+        f2 = QFont(option.font)
+        p.setFont(f2)
+        p.setPen(text if model.names[row] else muted)
+        name = p.fontMetrics().elidedText(model.name(row), Qt.TextElideMode.ElideRight, g.name.width())
+        p.drawText(g.name, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        small = QFont(option.font)
+        small.setPointSizeF(small.pointSizeF() * 0.85)
+        p.setFont(small)
+        p.setPen(muted)
+        value_text = f"λ = {float(model.values[row]):.3g}"
+        if alpha is not None:
+            value_text += f"   α = {alpha:+.2f}"
+        p.drawText(QRect(g.bar.left(), g.bar.top() - 18, g.bar.width(), 16),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, value_text)
+        track = QPainterPath()
+        track.addRoundedRect(QRectF(g.bar), 3, 3)
+        p.fillPath(track, pal.color(QPalette.ColorRole.Midlight))
+        top = float(model.values[0]) if len(model.values) else 0.0
+        frac = max(0.0, min(1.0, float(model.values[row]) / top)) if top > 0 else 0.0
+        if frac > 0:
+            fill = QPainterPath()
+            fill.addRoundedRect(QRectF(g.bar.left(), g.bar.top(), max(6.0, g.bar.width() * frac), g.bar.height()),
+                                3, 3)
+            p.fillPath(fill, accent)
+
+        thumbs = model.thumbs.get(row)
+        placeholder = pal.color(QPalette.ColorRole.Window)
+        for i, r in enumerate(g.thumbs):
+            clip = QPainterPath()
+            clip.addRoundedRect(QRectF(r), 5, 5)
+            if thumbs and i < len(thumbs):
+                p.save()
+                p.setClipPath(clip)
+                p.drawPixmap(r, thumbs[i])
+                p.restore()
+            else:
+                p.fillPath(clip, placeholder)
+            p.setPen(muted)
+            p.drawText(QRect(r.left(), r.bottom() + 2, r.width(), LABEL_H),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
+                       _alpha_label(self.gallery.alphas[i]))
+        if alpha is not None and steps > 1:  # where the current α sits on the strip
+            amp = self.gallery.amplitude
+            t = (max(-amp, min(amp, alpha)) + amp) / (2 * amp)
+            first, last = g.thumbs[0].center().x(), g.thumbs[-1].center().x()
+            x = first + t * (last - first)
+            p.setPen(Qt.PenStyle.NoPen)
+            marker = QPainterPath()
+            marker.addRoundedRect(QRectF(x - 2, g.strip.top() - 3, 4, g.strip.height() + 6), 2, 2)
+            p.fillPath(marker, accent)
+        p.restore()
+
+    # -- renaming ----------------------------------------------------------------------------------
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setPlaceholderText("name this direction")
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        editor.setText(self.gallery.model.names[index.row()])  # type: ignore[attr-defined]
+
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,
+                             index: QModelIndex | QPersistentModelIndex) -> None:
+        editor.setGeometry(card_geometry(option.rect, len(self.gallery.alphas)).name.adjusted(-3, -1, 3, 1))
+
+
+def _alpha_label(a: float) -> str:
+    return "0" if abs(a) < 1e-9 else f"{a:+g}".replace("-", "−")
+
+
+class DirectionGallery(QWidget):
+    """The gallery pane. Signals carry direction rows of the current set."""
+
+    alphaDragged = Signal(int, float)  # row, α while dragging (draft preview)
+    alphaCommitted = Signal(int, float)  # row, α on release / key / double-click
+    thumbnailsWanted = Signal(list)  # rows in view without thumbnails
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("directionGallery")
+        self.amplitude = 3.0
+        self.alphas = alphas_for(self.amplitude, 5)
+        self.model = DirectionModel(self)
+        self.view = QListView(self)
+        self.view.setObjectName("directionView")
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(CardDelegate(self))
+        self.view.setUniformItemSizes(True)
+        self.view.setMouseTracking(True)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.verticalScrollBar().setSingleStep(24)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.view.setDragEnabled(False)
+        self.view.setFrameShape(QListView.Shape.NoFrame)
+        self.view.setSpacing(0)
+        self.view.viewport().installEventFilter(self)
+        self.view.installEventFilter(self)
+        self.view.verticalScrollBar().valueChanged.connect(self._schedule_visible)
+        self.model.modelReset.connect(self._schedule_visible)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view)
+        self._drag: dict | None = None
+        self._visible_timer = QTimer(self)
+        self._visible_timer.setSingleShot(True)
+        self._visible_timer.setInterval(30)
+        self._visible_timer.timeout.connect(self.request_visible)
+
+    # -- content -----------------------------------------------------------------------------------
+    def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
+        self.model.set_directions(values, names)
+        self.view.scrollToTop()
+
+    def visible_rows(self) -> range:
+        n = self.model.rowCount()
+        if n == 0:
+            return range(0)
+        vp = self.view.viewport().rect()
+        first = self.view.indexAt(vp.topLeft() + QPoint(4, 4))
+        last = self.view.indexAt(QPoint(4, vp.bottom() - 1))
+        lo = first.row() if first.isValid() else 0
+        hi = last.row() if last.isValid() else n - 1
+        return range(max(0, lo), min(n, hi + 2))  # one row of look-ahead
+
+    def request_visible(self) -> None:
+        missing = self.model.missing_thumbnails(self.visible_rows())
+        if missing and self.model.context is not None:
+            self.thumbnailsWanted.emit(missing)
+
+    def _schedule_visible(self) -> None:
+        self._visible_timer.start()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._schedule_visible()
+
+    def thumb_alpha_at(self, index: QModelIndex, pos: QPoint) -> float | None:
+        g = card_geometry(self.view.visualRect(index), len(self.alphas))
+        for a, r in zip(self.alphas, g.thumbs, strict=True):
+            if r.adjusted(-2, -2, 2, LABEL_H).contains(pos):
+                return a
+        return None
+
+    def _alpha_per_pixel(self, index: QModelIndex) -> float:
+        g = card_geometry(self.view.visualRect(index), len(self.alphas))
+        span = max(1, g.thumbs[-1].center().x() - g.thumbs[0].center().x())
+        return 2 * self.amplitude / span
+
+    # -- drag-to-edit and keys -----------------------------------------------------------------------
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        et = event.type()
+        if obj is self.view and et == QEvent.Type.KeyPress:
+            return self._key(event)  # type: ignore[arg-type]
+        if obj is not self.view.viewport():
+            return False
+        if et == QEvent.Type.MouseButtonPress:
+            ev: QMouseEvent = event  # type: ignore[assignment]
+            if ev.button() != Qt.MouseButton.LeftButton:
+                return False
+            pos = ev.position().toPoint()
+            index = self.view.indexAt(pos)
+            if not index.isValid():
+                return False
+            thumb = self.thumb_alpha_at(index, pos)
+            current = self.model.alphas.get(index.row(), 0.0)
+            self._drag = dict(row=index.row(), x0=pos.x(), a0=current if thumb is None else thumb,
+                              on_thumb=thumb is not None, active=False, alpha=None,
+                              scale=self._alpha_per_pixel(index))
+            self.view.setCurrentIndex(index)
+            return False  # let the view select the card
+        if et == QEvent.Type.MouseMove and self._drag is not None:
+            ev = event  # type: ignore[assignment]
+            dx = ev.position().toPoint().x() - self._drag["x0"]
+            if not self._drag["active"] and abs(dx) < DRAG_THRESHOLD:
+                return True
+            self._drag["active"] = True
+            limit = 2 * self.amplitude
+            alpha = max(-limit, min(limit, self._drag["a0"] + dx * self._drag["scale"]))
+            self._drag["alpha"] = alpha
+            self.alphaDragged.emit(self._drag["row"], alpha)
+            return True
+        if et == QEvent.Type.MouseButtonRelease and self._drag is not None:
+            drag, self._drag = self._drag, None
+            if drag["active"] and drag["alpha"] is not None:
+                self.alphaCommitted.emit(drag["row"], drag["alpha"])
+                return True
+            return False
+        if et == QEvent.Type.MouseButtonDblClick:
+            ev = event  # type: ignore[assignment]
+            pos = ev.position().toPoint()
+            index = self.view.indexAt(pos)
+            if not index.isValid():
+                return False
+            thumb = self.thumb_alpha_at(index, pos)
+            if thumb is not None:
+                self.alphaCommitted.emit(index.row(), thumb)
+                return True
+            if card_geometry(self.view.visualRect(index), len(self.alphas)).info.contains(pos):
+                self.view.edit(index)
+                return True
+        return False
+
+    def _key(self, ev: QKeyEvent) -> bool:
+        if ev.key() not in (Qt.Key.Key_Left, Qt.Key.Key_Right) or self.view.state() == \
+                QAbstractItemView.State.EditingState:
+            return False
+        index = self.view.currentIndex()
+        if not index.isValid():
+            return False
+        step = KEY_STEP * self.amplitude * (1 if ev.key() == Qt.Key.Key_Right else -1)
+        limit = 2 * self.amplitude
+        alpha = max(-limit, min(limit, self.model.alphas.get(index.row(), 0.0) + step))
+        self.alphaCommitted.emit(index.row(), round(alpha, 4))
+        return True

@@ -1,0 +1,374 @@
+"""The render worker: one QObject living in a QThread that owns the model, the device and all torch work.
+
+Requests arrive through a latest-wins mailbox (one slot per purpose). The GUI thread overwrites a slot
+and, if the worker is idle, posts one queued wake-up; the worker drains the newest request of the most
+urgent purpose first. A burst of 200 drag events therefore renders a handful of frames and never a
+stale one. Only QImage (and small numpy arrays / plain dicts) cross back to the GUI thread.
+
+torch is imported here lazily, inside the worker thread, so importing this module costs nothing and the
+window can appear before torch has loaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+# Most urgent first: a device switch or load invalidates everything after it; the preview is what the
+# user is looking at while dragging; thumbnails fill in behind it, one batch at a time.
+PRIORITY = ("device", "load", "factorize", "preview", "thumbs")
+DRAFT_RESOLUTION = 256  # preview size while the pointer moves, for models bigger than this
+MAX_DIRECTIONS = 100  # gallery rows; the tail of the spectrum is noise
+
+
+@dataclass(frozen=True)
+class EditSpec:
+    """One active edit as the worker needs it: a direction vector, α and the W+ rows it moves."""
+
+    vector: np.ndarray
+    alpha: float
+    layers: tuple[int, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SampleSpec:
+    seed: int = 0
+    psi: float = 1.0
+    noise: str = "const"
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    model_gen: int
+    sample: SampleSpec
+    edits: tuple[EditSpec, ...] = ()
+    draft: bool = False
+
+
+@dataclass(frozen=True)
+class ThumbRequest:
+    """Thumbnails of `rows` of one direction set, for one sample. `context` identifies what they show."""
+
+    model_gen: int
+    context: tuple
+    sample: SampleSpec
+    rows: tuple[int, ...]
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+    layers: tuple[int, ...] | None = None
+    alphas: tuple[float, ...] = (-3.0, -1.5, 0.0, 1.5, 3.0)
+    size: int = 64  # device pixels
+
+
+@dataclass
+class DirectionsResult:
+    model_gen: int
+    layers: list[int]
+    vectors: np.ndarray  # (k, dim)
+    values: np.ndarray  # (k,)
+    dirset: Any  # core.DirectionSet, for export
+
+
+class Cancelled(Exception):
+    pass
+
+
+class Mailbox:
+    """Latest-wins slots, one per purpose, guarded by a lock; tells the caller when to wake the worker."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._slots: dict[str, tuple[int, Any]] = {}
+        self._gens: dict[str, int] = {}
+        self._scheduled = False
+
+    def put(self, purpose: str, params: Any) -> tuple[int, bool]:
+        """Store a request; returns (its generation, whether a wake-up must be posted)."""
+        with self._lock:
+            gen = self._gens.get(purpose, 0) + 1
+            self._gens[purpose] = gen
+            self._slots[purpose] = (gen, params)
+            wake = not self._scheduled
+            self._scheduled = True
+            return gen, wake
+
+    def put_back(self, purpose: str, gen: int, params: Any) -> None:
+        """Re-queue the rest of a multi-step job unless a newer request took its slot."""
+        with self._lock:
+            if purpose not in self._slots and self._gens.get(purpose) == gen:
+                self._slots[purpose] = (gen, params)
+
+    def take(self) -> tuple[str, int, Any] | None:
+        with self._lock:
+            for purpose in PRIORITY:
+                if purpose in self._slots:
+                    gen, params = self._slots.pop(purpose)
+                    return purpose, gen, params
+            self._scheduled = False
+            return None
+
+    def cancel(self, purpose: str) -> None:
+        """Drop a pending request and make a running one stale (its result is discarded)."""
+        with self._lock:
+            self._slots.pop(purpose, None)
+            self._gens[purpose] = self._gens.get(purpose, 0) + 1
+
+    def latest(self, purpose: str) -> int:
+        with self._lock:
+            return self._gens.get(purpose, 0)
+
+    def urgent_waiting(self, than: str) -> bool:
+        """Is a request more urgent than `than` waiting?"""
+        with self._lock:
+            rank = PRIORITY.index(than)
+            return any(p in self._slots for p in PRIORITY[:rank])
+
+
+def one_line(e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return text or type(e).__name__
+
+
+def _is_oom(e: BaseException) -> bool:
+    return "out of memory" in str(e).lower() and isinstance(e, RuntimeError)
+
+
+def to_qimages(images: np.ndarray) -> list[QImage]:
+    """(n, H, W, 3) uint8 → detached QImages (copied: they must not point at the numpy buffer)."""
+    out = []
+    for img in images:
+        img = np.ascontiguousarray(img)
+        h, w = img.shape[:2]
+        out.append(QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
+    return out
+
+
+def available_devices() -> list[str]:
+    import torch
+
+    devs = ["cpu"]
+    if torch.cuda.is_available():
+        devs.insert(0, "cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        devs.insert(0, "mps")
+    return devs
+
+
+class RenderWorker(QObject):
+    """Owns the GanModel; every slot here runs on the worker thread."""
+
+    ready = Signal(object)  # {"bundled": [...], "devices": [...], "device": str, "default": str}
+    modelLoaded = Signal(int, object)  # load generation, info dict
+    loadFailed = Signal(int, str)
+    directionsReady = Signal(int, object)  # factorize generation, DirectionsResult
+    thumbnailsReady = Signal(object, object)  # context, [(row, [QImage, ...])]
+    previewReady = Signal(int, QImage, float, bool)  # preview generation, image, ms, draft
+    failed = Signal(str, str)  # purpose, one-line message
+    notice = Signal(str)
+    deviceChanged = Signal(str)
+    _wake = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.box = Mailbox()
+        self.model: Any = None
+        self.model_gen = 0
+        self.device = "cpu"
+        self.batch = 32
+        # Test hook: a callable (source, device) -> model used instead of models.load_model.
+        self.loader: Callable[[str, str], Any] | None = None
+        self._base_cache: dict[tuple, Any] = {}
+        self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
+
+    # -- called from the GUI thread (thread-safe) -----------------------------------------------
+    def submit(self, purpose: str, params: Any) -> int:
+        gen, wake = self.box.put(purpose, params)
+        if wake:
+            self._wake.emit()
+        return gen
+
+    def cancel(self, purpose: str) -> None:
+        self.box.cancel(purpose)
+
+    # -- worker thread ------------------------------------------------------------------------------
+    @Slot()
+    def start(self) -> None:
+        """First slot on the worker thread: import torch and the model registry."""
+        import torch
+
+        # Leave one core to the GUI thread (set_num_threads is process-wide).
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        from ..models import DEFAULT_MODEL, bundled_models
+
+        devices = available_devices()
+        self.device = devices[0]
+        bundled = [dict(name=m.name, family=m.family, resolution=m.resolution, description=m.description,
+                        licence=m.licence) for m in bundled_models()]
+        self.ready.emit(dict(bundled=bundled, devices=devices, device=self.device, default=DEFAULT_MODEL))
+
+    @Slot()
+    def _drain(self) -> None:
+        while True:
+            item = self.box.take()
+            if item is None:
+                return
+            purpose, gen, params = item
+            try:
+                getattr(self, f"_do_{purpose}")(gen, params)
+            except Cancelled:
+                pass
+            except Exception as e:  # the worker keeps serving whatever went wrong
+                if purpose == "load":
+                    self.loadFailed.emit(gen, one_line(e))
+                else:
+                    self.failed.emit(purpose, one_line(e))
+
+    def _stale(self, purpose: str, gen: int) -> bool:
+        return self.box.latest(purpose) != gen
+
+    # -- handlers -----------------------------------------------------------------------------------
+    def _do_device(self, gen: int, device: str) -> None:
+        if self.model is not None:
+            self.model.to(device)
+        self.device = device
+        self._base_cache.clear()
+        self.deviceChanged.emit(device)
+
+    def _do_load(self, gen: int, source: str) -> None:
+        if self.loader is not None:
+            model = self.loader(source, self.device)
+        else:
+            from ..models import load_model
+
+            model = load_model(source, device=self.device)
+        if self._stale("load", gen):
+            raise Cancelled  # cancelled or superseded while loading: keep the current model
+        self.model, self.model_gen = model, gen
+        self._base_cache.clear()
+        self.modelLoaded.emit(gen, self._describe(model, source))
+
+    def _describe(self, model: Any, source: str) -> dict[str, Any]:
+        return dict(
+            source=source, name=str(model.name), family=str(model.family), resolution=int(model.resolution),
+            z_dim=int(model.z_dim), w_dim=None if model.w_dim is None else int(model.w_dim),
+            num_layers=int(model.num_layers), edit_space=str(getattr(model, "edit_space", "z")),
+            layers=[(int(li.index), str(li.name), int(li.resolution)) for li in model.layers],
+            device=self.device)
+
+    def _do_factorize(self, gen: int, params: tuple[int, list[int]]) -> None:
+        model_gen, layers = params
+        if model_gen != self.model_gen or self.model is None:
+            raise Cancelled
+        from ..core import factorize
+
+        dirs = factorize(self.model, layers=layers, k=MAX_DIRECTIONS)
+        if self._stale("factorize", gen):
+            raise Cancelled
+        self.directionsReady.emit(gen, DirectionsResult(model_gen, list(dirs.layers), dirs.vectors.copy(),
+                                                        dirs.values.copy(), dirs))
+
+    def _do_preview(self, gen: int, req: PreviewRequest) -> None:
+        if req.model_gen != self.model_gen or self.model is None:
+            raise Cancelled
+        from ..core.editing import DirectionEdit, apply_edits
+
+        t0 = time.perf_counter()
+        codes = apply_edits(self._base_codes(req.sample),
+                            [DirectionEdit(e.vector, e.alpha, e.layers) for e in req.edits])
+        max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
+        image = self._synthesize(codes, req.sample.noise, max_res)[0]
+        ms = (time.perf_counter() - t0) * 1000
+        if not self._stale("preview", gen):
+            self.previewReady.emit(gen, image, ms, req.draft)
+
+    def _do_thumbs(self, gen: int, req: ThumbRequest) -> None:
+        if req.model_gen != self.model_gen or self.model is None or not req.rows:
+            raise Cancelled
+        import torch
+
+        from ..core.editing import sweep_codes
+
+        per_batch = max(1, self.batch // len(req.alphas))
+        rows, rest = req.rows[:per_batch], req.rows[per_batch:]
+        base = self._base_codes(req.sample)
+        codes = torch.cat([sweep_codes(base, req.vectors[r], req.alphas, req.layers) for r in rows])
+        max_res = max(8, 1 << max(0, int(req.size - 1).bit_length()))  # smallest power of two ≥ size
+        images = self._synthesize(codes, req.sample.noise, max_res if max_res < self.model.resolution else None)
+        images = [im if im.width() <= req.size else
+                  im.scaled(req.size, req.size, Qt.AspectRatioMode.KeepAspectRatio,
+                            Qt.TransformationMode.SmoothTransformation) for im in images]
+        n = len(req.alphas)
+        self.thumbnailsReady.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
+        if rest:  # yield between batches so a drag's preview goes first
+            self.box.put_back("thumbs", gen, replace(req, rows=rest))
+
+    # -- rendering ----------------------------------------------------------------------------------
+    def _base_codes(self, sample: SampleSpec) -> Any:
+        key = (self.model_gen, sample.seed, sample.psi, self.device)
+        if key not in self._base_cache:
+            if len(self._base_cache) > 64:
+                self._base_cache.clear()
+            z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
+            if self.model.edit_space == "w" or self.model.family == "biggan":
+                codes = self.model.codes(z, truncation_psi=sample.psi)
+            else:
+                codes = self.model.codes(z)
+            self._base_cache[key] = codes.detach()
+        return self._base_cache[key]
+
+    def _synthesize(self, codes: Any, noise: str, max_res: int | None) -> list[QImage]:
+        """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
+        import torch
+
+        from ..core.imaging import to_uint8
+
+        out: list[QImage] = []
+        i = 0
+        while i < codes.shape[0]:
+            chunk = codes[i:i + self.batch].to(self.model.device)
+            try:
+                images = self._call_synthesize(chunk, noise, max_res)
+            except (RuntimeError, MemoryError) as e:
+                if not _is_oom(e) or self.device == "cpu":
+                    raise
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+                if self.batch > 1:
+                    self.batch = max(1, self.batch // 2)
+                    self.notice.emit(f"Out of GPU memory: retrying with batches of {self.batch}")
+                else:
+                    self._do_device(0, "cpu")
+                    self.notice.emit("Out of GPU memory even one image at a time: switched to the CPU")
+                continue
+            if not torch.isfinite(images).all():
+                raise ValueError("the generator produced NaN or infinite values for this code")
+            out += to_qimages(to_uint8(images, tuple(getattr(self.model, "image_range", (-1.0, 1.0)))))
+            i += chunk.shape[0]
+        return out
+
+    def _call_synthesize(self, codes: Any, noise: str, max_res: int | None) -> Any:
+        # Early exit at thumbnail size where the family offers it; otherwise render in full.
+        if max_res is not None:
+            try:
+                return self.model.synthesize(codes, noise_mode=noise, max_resolution=max_res)
+            except (TypeError, NotImplementedError):
+                pass
+        return self.model.synthesize(codes, noise_mode=noise)
+
+
+class WorkerThread(QThread):
+    """The thread the worker lives in; `worker.start` runs first on it."""
+
+    def __init__(self, worker: RenderWorker, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sefa-render-worker")
+        worker.moveToThread(self)
+        self.started.connect(worker.start)
