@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .app import APP_ID
-from .core.atomic import atomic_write_bytes
 from .resources import resources_dir
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
@@ -160,6 +159,9 @@ def install(home: Path | None = None, command: list[str] | None = None) -> list[
     """Install (or refresh) the launcher; returns the files written."""
     if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
         raise LauncherError("--install-launcher is for Linux desktops; on Windows and macOS use the app bundle")
+    # Imported here: sefa_desktop.core's __init__ loads torch, which uninstall need not wait for.
+    from .core.atomic import atomic_write_bytes
+
     plan = plan_install(home, command)
     mpath = manifest_path(plan.home)
     old = _read_manifest(mpath)
@@ -173,8 +175,13 @@ def install(home: Path | None = None, command: list[str] | None = None) -> list[
                 created.append(str(d))
             if dest != mpath:
                 atomic_write_bytes(dest, data)
+        # A desktop-database cache that does not exist yet would be created by our refresh: ours to remove.
+        generated = list(old.get("generated", []))
+        cache = plan.home / "applications" / "mimeinfo.cache"
+        if not cache.exists() and str(cache) not in generated:
+            generated.append(str(cache))
         manifest = {"app_id": APP_ID, "files": sorted({*old.get("files", []), *map(str, plan.files)}),
-                    "created_dirs": created}
+                    "created_dirs": created, "generated": generated}
         atomic_write_bytes(mpath, json.dumps(manifest, indent=1).encode())
     except OSError as e:
         raise LauncherError(f"could not install the launcher: {e}") from e
@@ -211,12 +218,17 @@ def uninstall(home: Path | None = None) -> list[Path]:
         shutil.rmtree(mime, ignore_errors=True)
     if apps in created and apps.is_dir() and {c.name for c in apps.iterdir()} <= {"mimeinfo.cache"}:
         shutil.rmtree(apps, ignore_errors=True)
+    _refresh(home)
+    for g in manifest.get("generated", []):
+        cache = Path(g)
+        # Only while it lists nothing (just its header): then no other app needs it.
+        if _inside(cache, home) and cache.is_file() and len(cache.read_text(errors="replace").split()) <= 2:
+            cache.unlink()
     for d in sorted(created, key=lambda p: len(p.parts), reverse=True):
         try:
             d.rmdir()  # only if empty: something of the user's may have moved in since
         except OSError:
             pass
-    _refresh(home)
     return removed
 
 

@@ -8,7 +8,7 @@ Outputs:
   resources/icons/sefa-desktop.svg          runtime copy (window icon, scalable launcher icon)
   resources/icons/png/sefa-desktop-N.png    N = 16 … 512 (hicolor sizes; window icon)
   packaging/icons/sefa-desktop.ico          Windows (16–256, one exact render per size)
-  packaging/icons/sefa-desktop.icns         macOS (16–512 plus the @2x variants Pillow derives)
+  packaging/icons/sefa-desktop.icns         macOS (16–512 pt at 1x and 2x, up to 1024 px)
 
 The SVG is rasterised with Qt's own QtSvg (part of PySide6-Essentials, which the app already needs), so
 there is no extra dependency (cairosvg would want libcairo) and what we ship is what Qt would draw.
@@ -77,9 +77,49 @@ def build_outputs() -> dict[Path, bytes]:
     outputs[ROOT / "packaging" / "icons" / "sefa-desktop.ico"] = ico.getvalue()
 
     icns = io.BytesIO()
-    images[512].save(icns, "ICNS", append_images=[images[n] for n in (16, 32, 64, 128, 256)])
+    # Pillow writes 16…512 pt at 1x and 2x (1024 px for 512@2x): give it an exact render of each.
+    big = Image.open(io.BytesIO(render_png(svg, 1024)))
+    big.save(icns, "ICNS", append_images=[images[n] for n in (16, 32, 64, 128, 256, 512)])
     outputs[ROOT / "packaging" / "icons" / "sefa-desktop.icns"] = icns.getvalue()
     return outputs
+
+
+def same_picture(a: bytes, b: bytes, suffix: str) -> bool:
+    """Equal, or the same picture within antialiasing noise: another Qt version may round edge
+    pixels differently, which must not count as an out-of-date icon."""
+    if a == b:
+        return True
+    if suffix not in (".png", ".ico", ".icns"):
+        return False
+    import numpy as np
+    from PIL import Image
+
+    def frames(data: bytes) -> dict[tuple, np.ndarray]:
+        im = Image.open(io.BytesIO(data))
+        if suffix == ".png":
+            return {im.size: np.asarray(im.convert("RGBA"), np.int16)}
+        out = {}
+        for size in sorted(im.info.get("sizes", [])):
+            im = Image.open(io.BytesIO(data))
+            if suffix == ".icns":
+                im.size = size[:2]
+                im.load(scale=size[2])  # Pillow selects an ICNS frame by point size and scale
+            else:
+                im.size = size
+            out[size] = np.asarray(im.convert("RGBA"), np.int16)
+        return out
+
+    fa, fb = frames(a), frames(b)
+    if fa.keys() != fb.keys():
+        return False
+    pairs = [(fa[k], fb[k]) for k in fa]
+    for x, y in pairs:
+        if x.shape != y.shape:
+            return False
+        diff = np.abs(x - y)
+        if diff.mean() > 1.0 or diff.max() > 96:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="only verify the outputs are up to date")
     args = parser.parse_args(argv)
     outputs = build_outputs()
-    stale = [p for p, data in outputs.items() if not p.exists() or p.read_bytes() != data]
+    stale = [p for p, data in outputs.items() if not p.exists() or not same_picture(p.read_bytes(), data, p.suffix)]
     if args.check:
         for p in stale:
             print(f"out of date: {p.relative_to(ROOT)}", file=sys.stderr)
