@@ -47,4 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     window = MainWindow(initial_model=args.checkpoint)
     window.show()
+    _close_on_ctrl_c(window)
     return int(app.exec())
+
+
+def _close_on_ctrl_c(window) -> None:
+    """Ctrl+C in the terminal closes the window properly (saving its layout, stopping the worker).
+
+    Python only runs signal handlers between bytecodes, so a slow no-op timer gives it the chance."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)

@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+# Qt reads the platform when the (session-wide) QApplication is created, which can happen before any
+# function-scoped fixture runs: set it at import time too.
+os.environ.setdefault("QT_QPA_PLATFORM", os.environ.get("SEFA_TEST_QPA", "offscreen"))
+
 
 def shared_dir() -> Path | None:
     here = Path(__file__).resolve().parents[1]

@@ -6,4 +6,5 @@ COMMAND_MODULES = [
     "factorize",
     "render",
     "grid",
+    "download",
 ]

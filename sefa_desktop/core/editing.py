@@ -17,17 +17,24 @@ class DirectionEdit:
 
 
 def apply_edits(codes: torch.Tensor, edits: Sequence[DirectionEdit]) -> torch.Tensor:
-    """New codes with every edit added. codes: (n, dim) or W+ (n, L, dim); not modified in place."""
+    """New codes with every edit added. codes: (n, dim) or W+ (n, L, dim); not modified in place.
+
+    A vector of length d < dim edits the first d entries (BigGAN: z of the [z, class] code)."""
     out = codes.clone()
     for e in edits:
         if e.alpha == 0:
             continue
         vec = torch.as_tensor(np.asarray(e.vector), dtype=out.dtype, device=out.device) * float(e.alpha)
+        # A direction shorter than the code moves its leading entries only: BigGAN codes are [z, class]
+        # and its directions live in z (model.latent_dim), so the class part stays as it is.
+        d = vec.shape[-1]
+        if d > out.shape[-1]:
+            raise ValueError(f"direction has {d} entries but the codes have {out.shape[-1]}")
         if out.ndim == 3:
             rows = list(range(out.shape[1])) if e.layers is None else list(e.layers)
-            out[:, rows, :] += vec
+            out[:, rows, :d] += vec
         else:
-            out += vec
+            out[:, :d] += vec
     return out
 
 

@@ -1,4 +1,6 @@
-"""The desktop app's widgets (Qt only); all torch work runs in gui/worker.py's thread."""
+"""Qt widgets (PySide6). Nothing outside this package imports it except app.py.
+
+All torch work of the main window runs in gui/worker.py's thread."""
 
 from __future__ import annotations
 

@@ -41,10 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-THUMB = 76  # logical pixels
+THUMB = 84  # logical pixels
 PAD = 8
 INFO_W = 168
-LABEL_H = 16
+LABEL_H = 20
 DRAG_THRESHOLD = 3
 KEY_STEP = 0.25  # α per arrow-key press, as a fraction of A
 
@@ -179,7 +179,7 @@ class CardDelegate(QStyledItemDelegate):
         self.gallery = gallery
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(INFO_W + 5 * (THUMB + 4) + 3 * PAD, THUMB + LABEL_H + 3 * PAD)
+        return QSize(INFO_W + 5 * (THUMB + 4) + 3 * PAD, THUMB + LABEL_H + 2 * PAD + PAD // 2)
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         pal: QPalette = option.palette
@@ -227,7 +227,8 @@ class CardDelegate(QStyledItemDelegate):
         small.setPointSizeF(small.pointSizeF() * 0.85)
         p.setFont(small)
         p.setPen(muted)
-        value_text = f"λ = {float(model.values[row]):.3g}"
+        v = float(model.values[row])
+        value_text = f"λ = {v:,.0f}" if v >= 100 else f"λ = {v:.3g}"
         if alpha is not None:
             value_text += f"   α = {alpha:+.2f}"
         p.drawText(QRect(g.bar.left(), g.bar.top() - 18, g.bar.width(), 16),
@@ -256,18 +257,27 @@ class CardDelegate(QStyledItemDelegate):
             else:
                 p.fillPath(clip, placeholder)
             p.setPen(muted)
-            p.drawText(QRect(r.left(), r.bottom() + 2, r.width(), LABEL_H),
+            p.drawText(QRect(r.left(), r.bottom() + 6, r.width(), LABEL_H - 6),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                        _alpha_label(self.gallery.alphas[i]))
-        if alpha is not None and steps > 1:  # where the current α sits on the strip
+        if alpha is not None and steps > 1:  # where the current α sits: a knob on a track under the strip
             amp = self.gallery.amplitude
             t = (max(-amp, min(amp, alpha)) + amp) / (2 * amp)
             first, last = g.thumbs[0].center().x(), g.thumbs[-1].center().x()
             x = first + t * (last - first)
-            p.setPen(Qt.PenStyle.NoPen)
-            marker = QPainterPath()
-            marker.addRoundedRect(QRectF(x - 2, g.strip.top() - 3, 4, g.strip.height() + 6), 2, 2)
-            p.fillPath(marker, accent)
+            y = g.strip.bottom() + 3
+            track = QPainterPath()
+            track.addRoundedRect(QRectF(first, y, last - first, 2), 1, 1)
+            p.fillPath(track, pal.color(QPalette.ColorRole.Mid))
+            knob = QPainterPath()
+            knob.addRoundedRect(QRectF(x - 9, y - 2, 18, 6), 3, 3)
+            p.fillPath(knob, accent)
+            nearest = min(range(steps), key=lambda i: abs(self.gallery.alphas[i] - alpha))
+            ring = QPainterPath()
+            ring.addRoundedRect(QRectF(g.thumbs[nearest]).adjusted(-1.5, -1.5, 1.5, 1.5), 6, 6)
+            p.setPen(accent)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.drawPath(ring)
         p.restore()
 
     # -- renaming ----------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, settings
-from .gallery import DirectionGallery, alphas_for
+from .gallery import THUMB, DirectionGallery, alphas_for
 from .layer_tree import PRESETS, LayerTree, _ranges
 from .model_browser import ModelBrowser
 from .preview import ActiveEdit, PreviewPane
@@ -73,6 +73,7 @@ class MainWindow(QMainWindow):
         self._started = False
         self._ready = False
         self.export_actions: list[ExportAction] = []
+        self._fallback = ""
 
         # panes
         self.browser = ModelBrowser()
@@ -304,7 +305,10 @@ class MainWindow(QMainWindow):
             self.device_group.addAction(act)
         self._on_device_changed(info["device"])
         last = self.qsettings.value("model/last", "")
-        self.open_model(self.initial_model or (str(last) if last else "") or info["default"])
+        first = self.initial_model or (str(last) if last else "") or info["default"]
+        # If the remembered model is gone, say so and open the bundled default instead.
+        self._fallback = info["default"] if first != info["default"] and not self.initial_model else ""
+        self.open_model(first)
 
     def open_dialog(self) -> None:
         start = str(Path(settings.recent_models()[0]).parent) if settings.recent_models() else str(Path.home())
@@ -316,6 +320,10 @@ class MainWindow(QMainWindow):
         if not self._ready:
             self.initial_model = source
             return
+        bundled = {m["name"] for m in self.browser.bundled}
+        path = Path(source).expanduser()
+        if source not in bundled and path.exists():
+            source = str(path.resolve())  # recents and "last model" must survive a change of directory
         self._load_gen = self.worker.submit("load", source)
         self.browser.set_loading(source)
         self.statusBar().showMessage(f"Loading {Path(source).name}…")
@@ -331,6 +339,7 @@ class MainWindow(QMainWindow):
         if gen != self._load_gen:
             return
         self.model_info, self.model_gen = info, gen
+        self._fallback = ""
         self.browser.set_loaded(info)
         self.layer_tree.set_layers(info["layers"])
         style = info["edit_space"] == "w"
@@ -353,6 +362,11 @@ class MainWindow(QMainWindow):
             return
         self.browser.set_failed(message)
         self.show_error(message)
+        if self._fallback:
+            fallback, self._fallback = self._fallback, ""
+            self.open_model(fallback)
+            self.browser.error.show()  # keep the explanation visible while the fallback loads
+            return
         if self.model_info is None:
             self.preview.image.set_message("No model loaded.\nPick one on the left or open a checkpoint.")
 
@@ -384,7 +398,7 @@ class MainWindow(QMainWindow):
         self.gallery.model.set_context(self._thumb_context())
         multi = self.model_info is not None and self.model_info["num_layers"] > 1
         where = f" · W+ rows {_ranges(result.layers)}" if multi else ""
-        self.gallery_sub.setText(f"{len(result.values)} by eigenvalue{where}")
+        self.gallery_sub.setText(f"{len(result.values)} by eigenvalue{where} · drag a card sideways to edit")
         self.request_preview()
         self.gallery.request_visible()
 
@@ -411,7 +425,7 @@ class MainWindow(QMainWindow):
         if self.dirs is None:
             return
         seed, psi, noise = self.preview.sample()
-        size = int(round(76 * self.devicePixelRatioF()))
+        size = int(round(THUMB * self.devicePixelRatioF()))
         req = ThumbRequest(
             model_gen=self.model_gen, context=self._thumb_context(), sample=SampleSpec(seed, psi, noise),
             rows=tuple(rows), vectors={r: self.dirs.vectors[r] for r in rows},

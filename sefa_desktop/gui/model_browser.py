@@ -57,8 +57,14 @@ class ModelBrowser(QWidget):
                                  "on the window")
         self.open_btn.clicked.connect(self.openDialogRequested)
 
-        self.details = QLabel(self)
+        self.card = QFrame(self)
+        self.card.setObjectName("modelCard")
+        self.details = QLabel(self.card)
         self.details.setObjectName("modelDetails")
+        self.details.setText("<span>No model loaded</span>")
+        cl = QVBoxLayout(self.card)
+        cl.setContentsMargins(10, 8, 10, 8)
+        cl.addWidget(self.details)
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -103,11 +109,11 @@ class ModelBrowser(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
         lay.setSpacing(6)
-        lay.addWidget(self.tree, 1)
-        lay.addWidget(self.open_btn)
+        lay.addWidget(self.card)
         lay.addWidget(self.progress_box)
         lay.addWidget(self.error)
-        lay.addWidget(self.details)
+        lay.addWidget(self.tree, 1)
+        lay.addWidget(self.open_btn)
         self.refresh_recent()
 
     # -- content -----------------------------------------------------------------------------------
@@ -156,11 +162,14 @@ class ModelBrowser(QWidget):
         self.current_source = info["source"]
         w = "—" if info["w_dim"] is None else str(info["w_dim"])
         space = "W+" if info["edit_space"] == "w" else "Z"
+        rows = f"{info['num_layers']} W+ row{'s' if info['num_layers'] != 1 else ''}"
         self.details.setText(
-            f"<b>{info['name']}</b><br>"
-            f"<span>{info['family'].upper()} · {info['resolution']}×{info['resolution']}</span><br>"
-            f"z {info['z_dim']} · w {w} · {info['num_layers']} row{'s' if info['num_layers'] != 1 else ''} "
-            f"· edits in {space}")
+            f"<div style='font-size:11pt'><b>{info['name']}</b></div>"
+            f"<table cellspacing='0' cellpadding='1' style='margin-top:4px'>"
+            f"<tr><td>Family&nbsp;&nbsp;</td><td>{info['family'].upper()}</td></tr>"
+            f"<tr><td>Output</td><td>{info['resolution']}×{info['resolution']} px</td></tr>"
+            f"<tr><td>Latents</td><td>z {info['z_dim']} · w {w}</td></tr>"
+            f"<tr><td>Edits in</td><td>{space} · {rows}</td></tr></table>")
         self._mark_current()
 
     def set_failed(self, message: str) -> None:

@@ -47,6 +47,9 @@ QFrame#errorPanel {{ background: {error_bg}; border: 1px solid {error}; border-r
 QLabel#errorText {{ color: {text}; }}
 QFrame#editRow {{ background: {base}; border: 1px solid {mid}; border-radius: 6px; }}
 QTreeWidget, QListView {{ border: none; }}
+QTreeWidget::item {{ padding: 3px 0; }}
+QFrame#modelCard {{ background: {base}; border: 1px solid {mid}; border-radius: 6px; }}
+QLabel#modelDetails {{ color: {text}; }}
 QStatusBar QLabel {{ padding: 0 8px; color: {muted}; }}
 QPushButton {{ padding: 4px 10px; border-radius: 5px; border: 1px solid {mid}; background: {button}; }}
 QPushButton:hover {{ border-color: {accent}; }}

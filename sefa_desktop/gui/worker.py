@@ -12,6 +12,7 @@ window can appear before torch has loaded.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -206,6 +207,9 @@ class RenderWorker(QObject):
 
         # Leave one core to the GUI thread (set_num_threads is process-wide).
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        # The GUI thread waits at most one switch interval for the GIL when the worker runs Python code
+        # (5 ms by default); 1 ms keeps heartbeat gaps small at a negligible cost to the worker.
+        sys.setswitchinterval(0.001)
         from ..models import DEFAULT_MODEL, bundled_models
 
         devices = available_devices()
@@ -286,8 +290,10 @@ class RenderWorker(QObject):
         max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
         image = self._synthesize(codes, req.sample.noise, max_res)[0]
         ms = (time.perf_counter() - t0) * 1000
-        if not self._stale("preview", gen):
-            self.previewReady.emit(gen, image, ms, req.draft)
+        # Emit even if a newer request arrived meanwhile: it is still the freshest frame there is (dropping
+        # it would show nothing at all while the pointer keeps moving); the GUI drops frames older than
+        # the one on screen, and the newest request is rendered next.
+        self.previewReady.emit(gen, image, ms, req.draft)
 
     def _do_thumbs(self, gen: int, req: ThumbRequest) -> None:
         if req.model_gen != self.model_gen or self.model is None or not req.rows:

@@ -12,10 +12,16 @@ Readers are tried in list order; add new ones to READERS.
 
 from __future__ import annotations
 
+from .biggan import DIR_READER as BIGGAN_DIR
+from .biggan import READER as BIGGAN_BIN
 from .bundled_safetensors import READER as BUNDLED_SAFETENSORS
 from .dcgan_state import READER as DCGAN_STATE
+from .ganzoo import READER as GANZOO
 
 READERS = [
     BUNDLED_SAFETENSORS,
     DCGAN_STATE,
+    BIGGAN_BIN,
+    BIGGAN_DIR,
+    GANZOO,
 ]

@@ -14,8 +14,19 @@ from ..errors import ModelLoadError
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
-# Globals that real torch checkpoints in our formats carry besides tensors (train.py's args).
-SAFE_EXTRA_GLOBALS: list[Any] = [argparse.Namespace]
+
+
+class ConfigBag:
+    """Inert stand-in for attribute-bag config objects inside checkpoints (pytorch_GAN_zoo's
+    `models.utils.config.BaseConfig`): unpickling only fills its __dict__, nothing of theirs runs."""
+
+    def __repr__(self) -> str:
+        return f"ConfigBag({vars(self)!r})"
+
+
+# Globals that real torch checkpoints in our formats carry besides tensors (train.py's args; GAN-zoo's
+# config, mapped by name onto the stand-in above).
+SAFE_EXTRA_GLOBALS: list[Any] = [argparse.Namespace, (ConfigBag, "models.utils.config.BaseConfig")]
 
 
 def sniff_container(path: Path) -> str:

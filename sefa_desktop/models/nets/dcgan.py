@@ -1,7 +1,9 @@
 """DCGAN generator in the PyTorch-tutorial layout, of any width and depth.
 
 z (n, nz, 1, 1) → ConvTranspose 4×4 s1 p0 (→ 4×4) → [BN → ReLU → ConvTranspose 4×4 s2 p1 (×2)]… → tanh.
-Widths and depth come from the state dict's shapes, never from a config.
+Widths and depth (so the resolution: 4·2^(convs − 1), e.g. 32, 64, 128) come from the state dict's shapes,
+never from a config; convolution biases are used when the file has them. pytorch_GAN_zoo's DCGAN has the
+same structure under other key names (formats/ganzoo.py renames them) and may have no output activation.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ from .loading import load_strict
 
 
 class DCGANGenerator(nn.Module):
-    def __init__(self, channels: list[int]) -> None:
+    def __init__(self, channels: list[int], bias: bool = False, activation: str | None = "tanh") -> None:
         """channels = [nz, c1, c2, ..., n_out]; one ConvTranspose between each pair."""
         super().__init__()
+        if activation not in ("tanh", None):
+            raise ValueError(f"unsupported DCGAN output activation {activation!r}")
         layers: list[nn.Module] = []
         for i, (cin, cout) in enumerate(zip(channels[:-1], channels[1:], strict=True)):
             first = i == 0
-            layers.append(nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=False))
+            layers.append(nn.ConvTranspose2d(cin, cout, 4, 1 if first else 2, 0 if first else 1, bias=bias))
             if i < len(channels) - 2:
                 layers += [nn.BatchNorm2d(cout), nn.ReLU(True)]
-        layers.append(nn.Tanh())
+        layers.append(nn.Tanh() if activation == "tanh" else nn.Identity())
         self.main = nn.Sequential(*layers)
         self.channels = channels
 
@@ -56,10 +60,13 @@ def infer_channels(state: Mapping[str, torch.Tensor], prefix: str = "main.") -> 
     return channels
 
 
-def build_dcgan(state: Mapping[str, torch.Tensor], prefix: str = "main.") -> DCGANGenerator:
+def build_dcgan(state: Mapping[str, torch.Tensor], prefix: str = "main.",
+                activation: str | None = "tanh") -> DCGANGenerator:
     """Build and strictly load a tutorial-layout DCGAN from its state dict (eval mode)."""
     channels = infer_channels(state, prefix)
-    net = DCGANGenerator(channels)
+    if len(channels) < 3:
+        raise ModelLoadError(f"a DCGAN needs at least two ConvTranspose layers under '{prefix}*', found one")
+    net = DCGANGenerator(channels, bias=f"{prefix}0.bias" in state, activation=activation)
     own = {"main." + k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     load_strict(net, own)
     return net.eval()
@@ -86,7 +93,9 @@ class DCGANModel(BaseGanModel):
         return [self.net]
 
     def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
-        return self.net(codes)
+        img = self.net(codes)
+        # grey-level generators (MNIST-style, one output channel) are shown as RGB
+        return img.repeat(1, 3, 1, 1) if img.shape[1] == 1 else img
 
     def selector_weight(self, layers=None, compat=None) -> torch.Tensor:
         self.check_layers(layers)

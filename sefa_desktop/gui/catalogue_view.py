@@ -1,0 +1,314 @@
+"""Catalogue browser: public checkpoints grouped by family and dataset, download, open.
+
+Self-contained widget for the model browser. Downloads run in a QThread (models/download.py does
+the work; this only shows it). Emits `open_requested(path)` when the user opens a present model.
+The catalogue and the download folder are injectable (tests add a 127.0.0.1 entry).
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..models.catalogue import Catalogue, CatalogueEntry, format_size, load_catalogue_or_empty, models_cache_dir
+from ..models.download import DownloadCancelled, DownloadError, RetryPolicy, download_entry
+
+NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+COLUMNS = ["Model", "Resolution", "Size", "Licence", "Status"]
+
+
+class _DownloadWorker(QObject):
+    """Runs one download in its QThread; progress is reported as permille (sizes exceed int32)."""
+
+    progress = Signal(int, str)
+    succeeded = Signal(str)
+    failed = Signal(str, bool)  # message, cancelled
+
+    def __init__(self, entry: CatalogueEntry, folder: Path, cancel: threading.Event, policy: RetryPolicy):
+        super().__init__()
+        self.entry, self.folder, self.cancel, self.policy = entry, folder, cancel, policy
+
+    @Slot()
+    def run(self) -> None:
+        def report(done: int, total: int | None) -> None:
+            permille = int(done * 1000 / total) if total else -1
+            text = f"{format_size(done)} / {format_size(total)}" if total else format_size(done)
+            self.progress.emit(permille, text)
+
+        try:
+            result = download_entry(self.entry, self.folder, progress=report, cancel=self.cancel,
+                                    policy=self.policy)
+        except DownloadCancelled as e:
+            self.failed.emit(str(e), True)
+        except DownloadError as e:
+            self.failed.emit(str(e), False)
+        except Exception as e:  # never let a worker exception vanish silently
+            self.failed.emit(f"{self.entry.name}: {type(e).__name__}: {e}", False)
+        else:
+            self.succeeded.emit(str(result.path))
+
+
+class CatalogueView(QWidget):
+    """Tree of catalogue entries (family → dataset → model) with filter, download and open."""
+
+    open_requested = Signal(str)
+    download_finished = Signal(str, str)   # entry name, path
+    download_failed = Signal(str, str)     # entry name, message
+
+    def __init__(self, catalogue: Catalogue | None = None, folder: Path | None = None,
+                 policy: RetryPolicy | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("catalogueView")
+        error = None
+        if catalogue is None:
+            catalogue, error = load_catalogue_or_empty()
+        self._catalogue = catalogue
+        self._folder = folder
+        self._policy = policy or RetryPolicy()
+        self._thread: QThread | None = None
+        self._worker: _DownloadWorker | None = None
+        self._cancel: threading.Event | None = None
+        self._active: str | None = None
+        self._items: dict[str, list[QStandardItem]] = {}
+
+        self.filter_edit = QLineEdit(placeholderText="Filter: name, dataset, family, licence…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.model = QStandardItemModel(0, len(COLUMNS), self)
+        self.model.setHorizontalHeaderLabels(COLUMNS)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.proxy.setRecursiveFilteringEnabled(True)
+        self.proxy.setAutoAcceptChildRows(True)  # typing a family or dataset shows all its models
+        self.tree = QTreeView()
+        self.tree.setModel(self.proxy)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionBehavior(QTreeView.SelectionBehavior.SelectRows)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setStretchLastSection(False)
+
+        self.download_button = QPushButton("Download")
+        self.cancel_button = QPushButton("Cancel")
+        self.open_button = QPushButton("Open")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setVisible(False)
+        self.status_label = QLabel(error or "")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        buttons = QHBoxLayout()
+        for b in (self.download_button, self.cancel_button, self.open_button):
+            buttons.addWidget(b)
+        buttons.addWidget(self.progress_bar, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_edit)
+        layout.addWidget(self.tree, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.status_label)
+
+        self.filter_edit.textChanged.connect(self._apply_filter)
+        self.tree.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.tree.doubleClicked.connect(self._on_double_click)
+        self.download_button.clicked.connect(self.start_download)
+        self.cancel_button.clicked.connect(self.cancel_download)
+        self.open_button.clicked.connect(self.open_selected)
+        self._populate()
+        self._update_buttons()
+
+    # --- public API ---------------------------------------------------------------------------
+
+    def set_catalogue(self, catalogue: Catalogue) -> None:
+        self._catalogue = catalogue
+        self._populate()
+        self._update_buttons()
+
+    def folder(self) -> Path:
+        return self._folder if self._folder is not None else models_cache_dir()
+
+    def selected_entry(self) -> CatalogueEntry | None:
+        idx = self.tree.currentIndex()
+        if not idx.isValid():
+            return None
+        name = self.proxy.mapToSource(idx.siblingAtColumn(0)).data(NAME_ROLE)
+        return self._catalogue.get(name) if name else None
+
+    def select(self, name: str) -> bool:
+        """Select a model row by entry name (clears a filter that hides it)."""
+        items = self._items.get(name)
+        if not items:
+            return False
+        idx = self.proxy.mapFromSource(items[0].index())
+        if not idx.isValid():
+            self.filter_edit.clear()
+            idx = self.proxy.mapFromSource(items[0].index())
+        self.tree.expand(idx.parent())
+        self.tree.expand(idx.parent().parent())
+        self.tree.setCurrentIndex(idx)
+        self.tree.scrollTo(idx)
+        return True
+
+    def is_downloading(self) -> bool:
+        return self._thread is not None
+
+    @Slot()
+    def start_download(self) -> None:
+        entry = self.selected_entry()
+        if entry is None or self._thread is not None:
+            return
+        self._active = entry.name
+        self._cancel = threading.Event()
+        self._thread = QThread(self)
+        self._worker = _DownloadWorker(entry, self.folder(), self._cancel, self._policy)
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.run)
+        self._worker.progress.connect(self._on_progress)
+        self._worker.succeeded.connect(self._on_succeeded)
+        self._worker.failed.connect(self._on_failed)
+        self.progress_bar.setRange(0, 1000)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(True)
+        self.status_label.setText(f"Downloading {entry.name}…")
+        self._set_status(entry.name, "downloading…")
+        self._thread.start()
+        self._update_buttons()
+
+    @Slot()
+    def cancel_download(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.status_label.setText("Cancelling…")
+
+    @Slot()
+    def open_selected(self) -> None:
+        entry = self.selected_entry()
+        if entry is not None and entry.is_present(self.folder()):
+            self.open_requested.emit(str(entry.local_path(self.folder())))
+
+    def shutdown(self, timeout_ms: int = 5000) -> None:
+        """Cancel a running download and wait for its thread (call before the widget dies)."""
+        if self._thread is not None:
+            self.cancel_download()
+            self._thread.quit()
+            self._thread.wait(timeout_ms)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        self.shutdown()
+        super().closeEvent(event)
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _populate(self) -> None:
+        self.model.removeRows(0, self.model.rowCount())
+        self._items.clear()
+        folder = self.folder()
+        for family, entries in self._catalogue.by_family().items():
+            fam_item = QStandardItem(f"{family} ({len(entries)})")
+            fam_item.setEditable(False)
+            by_dataset: dict[str, QStandardItem] = {}
+            for e in entries:
+                ds_name = e.dataset or "unknown dataset"
+                ds_item = by_dataset.get(ds_name)
+                if ds_item is None:
+                    ds_item = QStandardItem(ds_name)
+                    ds_item.setEditable(False)
+                    by_dataset[ds_name] = ds_item
+                    fam_item.appendRow([ds_item] + [self._plain("") for _ in COLUMNS[1:]])
+                row = [self._plain(e.name), self._plain(f"{e.resolution} px" if e.resolution else "?"),
+                       self._plain(format_size(e.size)), self._plain(e.licence or "unknown"),
+                       self._plain("downloaded" if e.is_present(folder) else "")]
+                row[0].setData(e.name, NAME_ROLE)
+                tip = "\n".join(x for x in (e.dataset, e.source, e.source_page, e.notes,
+                                            f"sha256 {e.sha256}" if e.sha256 else "sha256 not published") if x)
+                for it in row:
+                    it.setToolTip(tip)
+                if e.licence_url:
+                    row[3].setToolTip(e.licence_url)
+                ds_item.appendRow(row)
+                self._items[e.name] = row
+            self.model.appendRow([fam_item] + [self._plain("") for _ in COLUMNS[1:]])
+        for col in range(1, len(COLUMNS)):
+            self.tree.resizeColumnToContents(col)
+
+    @staticmethod
+    def _plain(text: str) -> QStandardItem:
+        item = QStandardItem(text)
+        item.setEditable(False)
+        return item
+
+    def _apply_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text.strip())
+        if text.strip():
+            self.tree.expandAll()
+
+    def _set_status(self, name: str, text: str) -> None:
+        row = self._items.get(name)
+        if row:
+            row[4].setText(text)
+
+    def _update_buttons(self) -> None:
+        entry = self.selected_entry()
+        busy = self._thread is not None
+        present = entry is not None and entry.is_present(self.folder())
+        self.download_button.setEnabled(entry is not None and not busy and not present)
+        self.cancel_button.setEnabled(busy)
+        self.open_button.setEnabled(present and not (busy and entry is not None and entry.name == self._active))
+
+    def _on_double_click(self, index: QModelIndex) -> None:
+        entry = self.selected_entry()
+        if entry is None:
+            return
+        if entry.is_present(self.folder()):
+            self.open_selected()
+        elif self._thread is None:
+            self.start_download()
+
+    @Slot(int, str)
+    def _on_progress(self, permille: int, text: str) -> None:
+        if permille < 0:
+            self.progress_bar.setRange(0, 0)  # size unknown: busy indicator
+        else:
+            self.progress_bar.setRange(0, 1000)
+            self.progress_bar.setValue(permille)
+        self.progress_bar.setFormat(text)
+
+    @Slot(str)
+    def _on_succeeded(self, path: str) -> None:
+        name = self._end_job()
+        self._set_status(name, "downloaded")
+        self.status_label.setText(f"{name} downloaded to {path}")
+        self._update_buttons()
+        self.download_finished.emit(name, path)
+
+    @Slot(str, bool)
+    def _on_failed(self, message: str, cancelled: bool) -> None:
+        name = self._end_job()
+        self._set_status(name, "cancelled" if cancelled else "failed")
+        self.status_label.setText(message)
+        self._update_buttons()
+        self.download_failed.emit(name, message)
+
+    def _end_job(self) -> str:
+        name = self._active or ""
+        if self._thread is not None:
+            self._thread.quit()
+            self._thread.wait()
+        self._thread, self._worker, self._cancel, self._active = None, None, None, None
+        self.progress_bar.setVisible(False)
+        return name

@@ -1,0 +1,394 @@
+"""Download manager for catalogue checkpoints (stdlib urllib, no Qt).
+
+Design (see docs/catalogue.md):
+- Bytes go to `<file>.part`; a sidecar `<file>.part.json` records the URL, ETag / Last-Modified,
+  the total size announced by the server and the expected sha256. Only a part file whose sidecar
+  matches the current request is resumed (HTTP Range + If-Range); anything else is discarded.
+  The final name appears only after the size and checksum were checked, by an atomic rename, so a
+  partial file is never mistaken for a complete one.
+- A server that ignores Range answers 200: the part file is truncated and the download restarts.
+- Transient failures (timeouts, dropped connections, 5xx, 408/429) are retried with exponential
+  backoff; an attempt that made progress resets the failure count. 4xx errors and DNS failures
+  (= offline) are not retried. Several URLs are mirrors, tried in order.
+- Cancellation is a threading.Event checked between chunks and during backoff; the part file is
+  kept so the next download resumes.
+- A known sha256 is enforced (mismatch → file removed, ChecksumMismatch). Otherwise the observed
+  sha256 is recorded in `checksums.json` beside the downloads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import errno
+import hashlib
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from .. import __version__
+from ..core.atomic import atomic_write_bytes
+from .catalogue import CatalogueEntry
+
+CHUNK = 64 * 1024
+CHECKSUMS_FILE = "checksums.json"
+ProgressFn = Callable[[int, "int | None"], None]
+
+
+class DownloadError(Exception):
+    """A download failed; the message is one line meant for the user."""
+
+
+class DownloadCancelled(DownloadError):
+    """The user cancelled; the partial file is kept for resuming."""
+
+
+class ChecksumMismatch(DownloadError):
+    """The file did not match its expected sha256 and was removed."""
+
+
+class _Transient(Exception):
+    """Worth retrying (timeouts, dropped connections, 5xx)."""
+
+
+class _Fatal(Exception):
+    """Not worth retrying this URL (4xx, DNS failure, wrong size)."""
+
+
+class Opener(Protocol):
+    def open(self, req: urllib.request.Request, timeout: float) -> Any: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """`timeout`: seconds a connect or a single read may block. `attempts`: tries per URL."""
+
+    timeout: float = 30.0
+    attempts: int = 4
+    backoff: float = 1.0
+    backoff_factor: float = 2.0
+    max_backoff: float = 30.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.max_backoff, self.backoff * self.backoff_factor ** max(0, failures - 1))
+
+
+@dataclass(frozen=True)
+class DownloadResult:
+    path: Path
+    sha256: str
+    size: int
+    verified: bool      # matched a checksum given in advance
+    resumed_from: int   # bytes reused from an earlier partial download
+    fetched: int        # bytes received over the network by this call
+
+
+def part_paths(dest: Path) -> tuple[Path, Path]:
+    """The partial file and its sidecar for `dest`."""
+    return dest.with_name(dest.name + ".part"), dest.with_name(dest.name + ".part.json")
+
+
+def sha256_file(path: Path, cancel: threading.Event | None = None) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            if cancel is not None and cancel.is_set():
+                raise DownloadCancelled(f"checking {path.name} cancelled")
+            h.update(block)
+    return h.hexdigest()
+
+
+def download(urls: str | Sequence[str], dest: str | Path, *, sha256: str | None = None,
+             size: int | None = None, progress: ProgressFn | None = None,
+             cancel: threading.Event | None = None, policy: RetryPolicy | None = None,
+             opener: Opener | None = None, record: bool = True) -> DownloadResult:
+    """Fetch `urls` (mirrors, tried in order) to `dest`; resume a matching partial file."""
+    url_list = [urls] if isinstance(urls, str) else list(urls)
+    if not url_list:
+        raise DownloadError(f"{Path(dest).name}: no download URL")
+    dest = Path(dest)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"cannot create {dest.parent}: {e.strerror or e}") from None
+    job = _Job(url_list, dest, sha256.lower() if sha256 else None, size, progress,
+               cancel or threading.Event(), policy or RetryPolicy(), opener or urllib.request.build_opener())
+    result = job.run()
+    if record:
+        record_checksum(dest.parent, dest.name, result.sha256, result.size, job.final_url, result.verified)
+    return result
+
+
+def download_entry(entry: CatalogueEntry, folder: Path | None = None, *, progress: ProgressFn | None = None,
+                   cancel: threading.Event | None = None, policy: RetryPolicy | None = None,
+                   opener: Opener | None = None, force: bool = False) -> DownloadResult:
+    """Download a catalogue entry into the models cache (or `folder`); a present file is reused.
+
+    A present file is re-checked when the catalogue knows its sha256; if it does not match it is
+    replaced by a fresh download.
+    """
+    dest = entry.local_path(folder)
+    if dest.is_file() and not force:
+        if entry.sha256 is None:
+            st = dest.stat().st_size
+            known = read_checksums(dest.parent).get(dest.name, {})
+            return DownloadResult(dest, str(known.get("sha256", "")), st, False, st, 0)
+        got = sha256_file(dest, cancel)
+        if got == entry.sha256:
+            return DownloadResult(dest, got, dest.stat().st_size, True, dest.stat().st_size, 0)
+        with contextlib.suppress(OSError):
+            dest.unlink()  # corrupt or replaced upstream: fetch again
+    return download(list(entry.urls), dest, sha256=entry.sha256, size=entry.size, progress=progress,
+                    cancel=cancel, policy=policy, opener=opener)
+
+
+# --- observed checksums -----------------------------------------------------------------------
+
+_checksum_lock = threading.Lock()
+
+
+def read_checksums(folder: Path) -> dict[str, dict[str, Any]]:
+    """{filename: {sha256, size, url, verified, time}}; a broken file reads as empty."""
+    try:
+        data = json.loads((folder / CHECKSUMS_FILE).read_text(encoding="utf-8"))
+        return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def record_checksum(folder: Path, filename: str, sha: str, size: int, url: str, verified: bool) -> None:
+    with _checksum_lock:
+        data = read_checksums(folder)
+        data[filename] = {"sha256": sha, "size": size, "url": url, "verified": verified,
+                          "time": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")}
+        with contextlib.suppress(OSError):  # a record we cannot write must not fail the download
+            atomic_write_bytes(folder / CHECKSUMS_FILE, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode())
+
+
+# --- the job ----------------------------------------------------------------------------------
+
+class _Job:
+    def __init__(self, urls: list[str], dest: Path, sha256: str | None, size: int | None,
+                 progress: ProgressFn | None, cancel: threading.Event, policy: RetryPolicy, opener: Opener):
+        self.urls, self.dest, self.sha256, self.size = urls, dest, sha256, size
+        self.progress, self.cancel, self.policy, self.opener = progress, cancel, policy, opener
+        self.part, self.meta_path = part_paths(dest)
+        self.fetched = 0
+        self.resumed_from = 0
+        self.final_url = urls[0]
+
+    # - control flow -
+
+    def run(self) -> DownloadResult:
+        errors: list[str] = []
+        for url in self.urls:
+            failures = 0
+            while True:
+                self._check_cancel()
+                before = self.fetched
+                try:
+                    done, digest = self._attempt(url)
+                    self.final_url = url
+                    return self._finish(done, digest)
+                except _Fatal as e:
+                    errors.append(str(e))
+                    break
+                except _Transient as e:
+                    if self.fetched > before:
+                        failures = 0  # progress was made: only count consecutive dead attempts
+                    failures += 1
+                    if failures >= self.policy.attempts:
+                        errors.append(f"{e} (gave up after {self.policy.attempts} attempts)")
+                        break
+                    if self.cancel.wait(self.policy.delay(failures)):
+                        self._check_cancel()
+        kept = self.part.stat().st_size if self.part.exists() else 0
+        tail = f"; {kept} bytes kept for resuming" if kept else ""
+        raise DownloadError(f"{self.dest.name}: {errors[-1] if len(errors) == 1 else ' | '.join(errors)}{tail}")
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            kept = self.part.stat().st_size if self.part.exists() else 0
+            raise DownloadCancelled(f"download of {self.dest.name} cancelled"
+                                    + (f" ({kept} bytes kept for resuming)" if kept else ""))
+
+    # - one HTTP request -
+
+    def _attempt(self, url: str) -> tuple[int, str]:
+        have = self._usable_partial(url)
+        meta = self._read_meta() if have else {}
+        headers = {"User-Agent": f"sefa-desktop/{__version__}", "Accept-Encoding": "identity"}
+        if have:
+            headers["Range"] = f"bytes={have}-"
+            validator = meta.get("etag") or meta.get("last_modified")
+            if validator:
+                headers["If-Range"] = validator  # changed upstream → server sends 200, we restart
+        host = urlsplit(url).hostname or url
+        try:
+            resp = self.opener.open(urllib.request.Request(url, headers=headers), timeout=self.policy.timeout)
+        except urllib.error.HTTPError as e:
+            e.close()
+            if e.code == 416 and have:
+                self._discard()  # our offset is past the file: it changed, start over
+                raise _Transient(f"HTTP 416 from {host}: partial file discarded") from None
+            msg = f"HTTP {e.code} {e.reason} from {host}"
+            if e.code in (408, 429) or e.code >= 500:
+                raise _Transient(msg) from None
+            raise _Fatal(f"{msg} ({url})") from None
+        except urllib.error.URLError as e:
+            _raise_for_network(e.reason, host)
+        except (OSError, http.client.HTTPException) as e:
+            _raise_for_network(e, host)
+
+        with contextlib.closing(resp):
+            status = getattr(resp, "status", None) or resp.getcode()
+            self.final_url = url
+            if status == 206:
+                start, total = _content_range(resp.headers.get("Content-Range", ""))
+                if start != have or (meta.get("total") is not None and total != meta.get("total")):
+                    self._discard()
+                    raise _Transient(f"{host} resumed at the wrong offset; starting over")
+                mode = "ab"
+            elif status == 200:
+                if have:
+                    self.resumed_from = 0  # Range ignored or file changed: clean restart
+                have = 0
+                length = resp.headers.get("Content-Length")
+                total = int(length) if length and length.isdigit() else None
+                mode = "wb"
+            else:
+                raise _Fatal(f"unexpected HTTP {status} from {host}")
+            if self.size is not None and total is not None and total != self.size:
+                self._discard()
+                raise _Fatal(f"{host} sends {total} bytes but the catalogue expects {self.size}")
+            self._write_meta({"url": url, "etag": resp.headers.get("ETag"),
+                              "last_modified": resp.headers.get("Last-Modified"),
+                              "total": total, "sha256": self.sha256})
+            hasher = hashlib.sha256()
+            if mode == "ab":
+                self.resumed_from = have
+                with open(self.part, "rb") as f:
+                    while block := f.read(1 << 20):
+                        hasher.update(block)
+            done = have
+            self._report(done, total)
+            with open(self.part, mode) as out:
+                try:
+                    while True:
+                        self._check_cancel()
+                        try:
+                            chunk = resp.read(CHUNK)
+                        except TimeoutError:
+                            raise _Transient(f"timed out: no data from {host} for {self.policy.timeout:g} s") \
+                                from None
+                        except (http.client.HTTPException, OSError) as e:
+                            raise _Transient(f"connection to {host} lost after {done} bytes "
+                                             f"({type(e).__name__})") from None
+                        if not chunk:
+                            break
+                        out.write(chunk)
+                        hasher.update(chunk)
+                        done += len(chunk)
+                        self.fetched += len(chunk)
+                        self._report(done, total)
+                finally:
+                    out.flush()
+                    os.fsync(out.fileno())
+            if total is not None and done != total:
+                raise _Transient(f"connection to {host} closed early ({done} of {total} bytes)")
+            return done, hasher.hexdigest()
+
+    def _finish(self, done: int, digest: str) -> DownloadResult:
+        if self.size is not None and done != self.size:
+            self._discard()
+            raise DownloadError(f"{self.dest.name}: got {done} bytes, expected {self.size}; file removed")
+        if self.sha256 is not None and digest != self.sha256:
+            self._discard()
+            raise ChecksumMismatch(f"{self.dest.name}: checksum mismatch (expected sha256 {self.sha256[:16]}…, "
+                                   f"got {digest[:16]}…); the file was removed")
+        try:
+            os.replace(self.part, self.dest)
+        except OSError as e:
+            raise DownloadError(f"cannot move the download into place at {self.dest}: {e.strerror or e}") \
+                from None
+        with contextlib.suppress(OSError):
+            self.meta_path.unlink()
+        return DownloadResult(self.dest, digest, done, self.sha256 is not None, self.resumed_from, self.fetched)
+
+    # - partial-file bookkeeping -
+
+    def _usable_partial(self, url: str) -> int:
+        """Bytes of a resumable partial file for this request, else 0 (and the stale one is gone)."""
+        if not self.part.exists():
+            with contextlib.suppress(OSError):
+                self.meta_path.unlink()
+            return 0
+        meta = self._read_meta()
+        have = self.part.stat().st_size
+        total = meta.get("total")
+        old_sha = meta.get("sha256")
+        # a different expected checksum means a different file: never splice the two
+        same_file = old_sha is None or self.sha256 is None or old_sha == self.sha256
+        ok = meta.get("url") in self.urls and same_file and (total is None or have <= total) and have > 0
+        if not ok:
+            self._discard()
+            return 0
+        return have
+
+    def _read_meta(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.meta_path.read_text(encoding="utf-8"))
+            return data if isinstance(data, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def _write_meta(self, meta: dict[str, Any]) -> None:
+        try:
+            atomic_write_bytes(self.meta_path, json.dumps(meta).encode())
+        except OSError as e:
+            raise _Fatal(f"cannot write {self.meta_path}: {e}") from None
+
+    def _discard(self) -> None:
+        for p in (self.part, self.meta_path):
+            with contextlib.suppress(OSError):
+                p.unlink()
+
+    def _report(self, done: int, total: int | None) -> None:
+        if self.progress is not None:
+            self.progress(done, total)
+
+
+def _content_range(value: str) -> tuple[int, int | None]:
+    """'bytes 100-199/200' → (100, 200); '*' total → None; unparsable → (-1, None)."""
+    m = re.match(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)", value)
+    if not m:
+        return -1, None
+    return int(m.group(1)), (None if m.group(3) == "*" else int(m.group(3)))
+
+
+def _raise_for_network(reason: object, host: str) -> None:
+    """Turn a connection-level failure into a clear _Fatal/_Transient."""
+    if isinstance(reason, socket.gaierror):
+        raise _Fatal(f"cannot resolve {host}: you appear to be offline (or DNS is failing)")
+    if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+        raise _Fatal(f"network unreachable while contacting {host}: you appear to be offline")
+    if isinstance(reason, (TimeoutError, socket.timeout)):
+        raise _Transient(f"timed out connecting to {host}")
+    if isinstance(reason, ConnectionRefusedError):
+        raise _Transient(f"connection to {host} refused")
+    if isinstance(reason, ssl.SSLCertVerificationError):
+        raise _Fatal(f"secure connection to {host} failed: certificate not trusted ({reason.verify_message})")
+    if isinstance(reason, ssl.SSLError):
+        raise _Transient(f"secure connection to {host} failed ({reason})")
+    raise _Transient(f"cannot reach {host}: {reason}")

@@ -1,0 +1,214 @@
+"""Drive the real main window offscreen: load, gallery, drag-to-edit, layer tree, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDropEvent, QImage, QMouseEvent  # noqa: E402
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: E402
+
+from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
+from sefa_desktop.gui.layer_tree import preset_rows  # noqa: E402
+from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
+from sefa_desktop.models import BaseGanModel, LayerInfo, load_model  # noqa: E402
+
+TIMEOUT = 20_000
+
+
+class FakeStyleModel(BaseGanModel):
+    """A tiny style-like generator: 6 W+ rows at 4/8/16 px, each with its own random affine."""
+
+    family = "stylegan2"
+    edit_space = "w"
+
+    def __init__(self) -> None:
+        super().__init__()
+        g = torch.Generator().manual_seed(7)
+        self.name = "fake-style"
+        self.source = "fake:style"
+        self.z_dim = self.w_dim = 16
+        self.num_layers = 6
+        self.resolution = 16
+        self.layers = [LayerInfo(i, f"style {i}", r) for i, r in enumerate((4, 4, 8, 8, 16, 16))]
+        self.affines = [torch.randn(12, 16, generator=g) for _ in range(6)]
+        self.mix = torch.randn(6 * 16, 3 * 16 * 16, generator=g) * 0.1
+
+    def codes(self, z, truncation_psi=1.0, truncation_layers=None, c=None):
+        w = self._as_tensor(z) * 0.5
+        return (w * truncation_psi).unsqueeze(1).repeat(1, self.num_layers, 1)
+
+    def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
+        return torch.tanh(codes.reshape(codes.shape[0], -1) @ self.mix).reshape(-1, 3, 16, 16)
+
+    def selector_weight(self, layers=None, compat=None):
+        return torch.cat([self.affines[i] for i in self.check_layers(layers)])
+
+
+def fake_loader(source: str, device: str):
+    return FakeStyleModel() if source == "fake:style" else load_model(source, device)
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    w.worker.loader = fake_loader
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitUntil(lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=TIMEOUT)
+    yield w
+    w.close()
+
+
+def send_mouse(widget: QWidget, kind: QEvent.Type, pos: QPoint, button=Qt.MouseButton.LeftButton) -> None:
+    buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+    ev = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
+                     Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else button, buttons,
+                     Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(widget, ev)
+
+
+def shown_image(w: MainWindow) -> QImage:
+    return w.preview.image.image.copy()
+
+
+def wait_for_model(qtbot, w: MainWindow, name: str) -> None:
+    qtbot.waitUntil(lambda: w.model_info is not None and w.model_info["name"] == name and w.dirs is not None
+                    and w.dirs.model_gen == w.model_gen, timeout=TIMEOUT)
+
+
+def test_bundled_model_fills_the_gallery_with_thumbnails(qtbot, window):
+    w = window
+    for name in ("modelBrowser", "layerTree", "directionGallery", "preview"):
+        assert w.findChild(QWidget, name) is not None, name
+    assert w.model_info["name"] == "digiface-dcgan64"
+    view = w.gallery.view
+    assert isinstance(view, QAbstractItemView) and view.isVisible()
+    assert view.model().rowCount() == len(w.dirs.values) == 100
+    assert np.all(np.diff(w.dirs.values) <= 0)  # ordered by eigenvalue
+    visible = list(w.gallery.visible_rows())
+    qtbot.waitUntil(lambda: all(r in w.gallery.model.thumbs for r in visible), timeout=TIMEOUT)
+    assert len(w.gallery.model.thumbs[0]) == len(w.gallery.alphas)
+    assert len(w.gallery.model.thumbs) < 100  # only the rows in view were rendered
+    assert "digiface" in w.browser.details.text()
+    assert "CPU" in w.device_label.text()
+
+
+def test_dragging_a_thumbnail_edits_the_preview(qtbot, window):
+    w = window
+    before = shown_image(w)
+    vp = w.gallery.view.viewport()
+    rect = w.gallery.view.visualRect(w.gallery.model.index(0))
+    g = card_geometry(rect, len(w.gallery.alphas))
+    start = g.thumbs[len(g.thumbs) // 2].center()  # the α = 0 thumbnail
+    send_mouse(vp, QEvent.Type.MouseButtonPress, start)
+    for dx in range(4, 124, 8):
+        send_mouse(vp, QEvent.Type.MouseMove, start + QPoint(dx, 1))
+        qtbot.wait(5)
+    qtbot.waitUntil(lambda: shown_image(w) != before, timeout=TIMEOUT)
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, start + QPoint(120, 1))
+    assert len(w.preview.edits) == 1
+    edit = w.preview.edits[0]
+    assert edit.key[1] == 0 and edit.alpha > 1.0
+    assert w.gallery.model.alphas == {0: edit.alpha}
+    # the final (non-draft) frame for the released α is what is shown
+    qtbot.waitUntil(lambda: w._shown_gen == w._preview_gen, timeout=TIMEOUT)
+    assert "ms/frame" in w.timing_label.text()
+
+    # a drag that starts on the card's text area (not a thumbnail) continues from the current α
+    first_alpha = edit.alpha
+    send_mouse(vp, QEvent.Type.MouseButtonPress, g.info.center())
+    send_mouse(vp, QEvent.Type.MouseMove, g.info.center() - QPoint(40, 0))
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, g.info.center() - QPoint(40, 0))
+    assert len(w.preview.edits) == 1
+    assert 0 < w.preview.edits[0].alpha < first_alpha
+
+
+def test_double_click_and_arrow_keys_add_edits(qtbot, window):
+    w = window
+    view = w.gallery.view
+    rect = view.visualRect(w.gallery.model.index(1))
+    g = card_geometry(rect, len(w.gallery.alphas))
+    send_mouse(view.viewport(), QEvent.Type.MouseButtonDblClick, g.thumbs[-1].center())
+    assert [(e.key[1], e.alpha) for e in w.preview.edits] == [(1, w.gallery.amplitude)]
+    view.setFocus()
+    view.setCurrentIndex(w.gallery.model.index(2))
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Right)
+    qtbot.keyClick(view, Qt.Key.Key_Left)
+    assert {e.key[1]: e.alpha for e in w.preview.edits}[2] == pytest.approx(0.25 * w.gallery.amplitude)
+    w.preview.clear_edits()
+    assert not w.preview.edits and not w.gallery.model.alphas
+
+
+def test_layer_group_toggle_refactorizes(qtbot, window):
+    w = window
+    w.open_model("fake:style")
+    wait_for_model(qtbot, w, "fake-style")
+    assert w.layer_tree.tree.topLevelItemCount() == 3  # 4×4, 8×8, 16×16
+    assert w.dirs.layers == list(range(6))
+    before = w.dirs.vectors.copy()
+    group = w.layer_tree.group_item(8)
+    group.setCheckState(0, Qt.CheckState.Unchecked)
+    qtbot.waitUntil(lambda: w.dirs.layers == [0, 1, 4, 5], timeout=TIMEOUT)
+    assert not np.allclose(np.abs(before), np.abs(w.dirs.vectors), atol=1e-3)
+    w.layer_tree.apply_preset("coarse")
+    qtbot.waitUntil(lambda: w.dirs.layers == preset_rows("coarse", 6), timeout=TIMEOUT)
+    # a style model's edit moves only the factorized rows unless overridden
+    w.gallery.alphaCommitted.emit(0, 2.0)
+    assert w.preview.edits[0].layers(6, True) == tuple(preset_rows("coarse", 6))
+
+
+def test_broken_file_shows_an_error_and_the_app_keeps_working(qtbot, window, tmp_path):
+    w = window
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"this is not a checkpoint at all")
+    mime = QMimeData()  # dropped onto the window, as from a file manager
+    mime.setUrls([QUrl.fromLocalFile(str(bad))])
+    drop = QDropEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    w.dropEvent(drop)
+    qtbot.waitUntil(lambda: w.browser.error.isVisible(), timeout=TIMEOUT)
+    assert "broken.pt" in w.browser.error_text.text()
+    assert "broken.pt" in w.error_label.text()
+    assert w.model_info["name"] == "digiface-dcgan64"  # the loaded model stays
+    before = shown_image(w)
+    w.preview.step_seed(1)
+    qtbot.waitUntil(lambda: shown_image(w) != before, timeout=TIMEOUT)
+    w.open_model("digiface-dcgan64")  # and another load still works
+    qtbot.waitUntil(lambda: not w.browser.progress_box.isVisible(), timeout=TIMEOUT)
+
+
+def test_window_layout_and_last_model_are_saved(qtbot, window, tmp_path):
+    from sefa_desktop import settings
+
+    window.close()
+    ini = settings.config_dir() / "window.ini"
+    assert ini.is_file() and "geometry" in ini.read_text()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    assert again.qsettings.value("model/last", "") == "digiface-dcgan64"
+    again.close()
+
+
+def test_a_vanished_last_model_falls_back_to_the_bundled_one(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from sefa_desktop import settings
+
+    settings.config_dir().mkdir(parents=True, exist_ok=True)
+    ini = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    ini.setValue("model/last", str(tmp_path / "gone.pt"))
+    ini.sync()
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.dirs is not None, timeout=TIMEOUT)
+    assert w.model_info["name"] == "digiface-dcgan64"
+    assert "gone.pt" in w.browser.error_text.text() and w.browser.error.isVisible()
+    w.close()

@@ -1,0 +1,110 @@
+"""The render worker's failure paths, driven synchronously on the test thread (no QThread needed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+pytest.importorskip("pytestqt")
+
+from sefa_desktop.gui.worker import PreviewRequest, RenderWorker, SampleSpec, ThumbRequest  # noqa: E402
+from sefa_desktop.models import BaseGanModel, LayerInfo  # noqa: E402
+
+
+class TinyModel(BaseGanModel):
+    family = "dcgan"
+    edit_space = "z"
+
+    def __init__(self, oom_above: int | None = None, oom_on_cuda: bool = False, nan: bool = False) -> None:
+        super().__init__()
+        self.name, self.z_dim, self.w_dim, self.num_layers, self.resolution = "tiny", 8, None, 1, 8
+        self.layers = [LayerInfo(0, "z", 4)]
+        self.oom_above, self.oom_on_cuda, self.nan = oom_above, oom_on_cuda, nan
+        self.moved_to: list[str] = []
+        self.calls: list[int] = []
+
+    def to(self, device):  # no real device here: remember where we were asked to go
+        self.moved_to.append(str(device))
+        return self
+
+    def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
+        self.calls.append(codes.shape[0])
+        if self.oom_on_cuda and (not self.moved_to or self.moved_to[-1] != "cpu"):
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        if self.oom_above is not None and codes.shape[0] > self.oom_above:
+            raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        out = torch.tanh(codes[:, :3, None, None].expand(-1, 3, 8, 8).clone())
+        if self.nan:
+            out[0, 0, 0, 0] = float("nan")
+        return out
+
+    def selector_weight(self, layers=None, compat=None):
+        return torch.eye(8)
+
+
+def make_worker(model: TinyModel, device: str = "cpu") -> RenderWorker:
+    w = RenderWorker()
+    w.model, w.model_gen, w.device = model, 1, device
+    return w
+
+
+def test_cuda_oom_retries_on_smaller_batches(qtbot):
+    model = TinyModel(oom_above=2)
+    w = make_worker(model, "cuda")
+    w.batch = 8
+    notices = []
+    w.notice.connect(notices.append)
+    images = w._synthesize(torch.zeros(6, 8), "const", None)
+    assert len(images) == 6 and w.batch == 2
+    assert notices and "batches of" in notices[0]
+
+
+def test_cuda_oom_at_batch_one_falls_back_to_cpu(qtbot):
+    model = TinyModel(oom_on_cuda=True)
+    w = make_worker(model, "cuda")
+    w.batch = 1
+    notices, devices = [], []
+    w.notice.connect(notices.append)
+    w.deviceChanged.connect(devices.append)
+    images = w._synthesize(torch.zeros(2, 8), "const", None)
+    assert len(images) == 2 and w.device == "cpu" and model.moved_to[-1] == "cpu"
+    assert devices == ["cpu"] and "CPU" in notices[-1]
+
+
+def test_nan_output_is_reported_and_the_worker_keeps_serving(qtbot):
+    model = TinyModel(nan=True)
+    w = make_worker(model)
+    failures, frames = [], []
+    w.failed.connect(lambda purpose, msg: failures.append((purpose, msg)))
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(gen))
+    w.box.put("preview", PreviewRequest(1, SampleSpec()))
+    w._drain()
+    assert failures and failures[0][0] == "preview" and "NaN" in failures[0][1]
+    model.nan = False
+    gen, _ = w.box.put("preview", PreviewRequest(1, SampleSpec(seed=3)))
+    w._drain()
+    assert frames == [gen]
+
+
+def test_requests_for_an_old_model_are_ignored(qtbot):
+    w = make_worker(TinyModel())
+    frames = []
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(gen))
+    w.box.put("preview", PreviewRequest(0, SampleSpec()))  # model generation 0 is gone
+    w._drain()
+    assert frames == []
+
+
+def test_thumbnail_jobs_yield_between_batches(qtbot):
+    model = TinyModel()
+    w = make_worker(model)
+    w.batch = 10  # two rows of 5 per batch
+    got, sizes = [], []
+    w.thumbnailsReady.connect(lambda ctx, rows: (got.append([r for r, _ in rows]),
+                                                 sizes.extend(len(imgs) for _, imgs in rows)))
+    vectors = {r: np.eye(8, dtype=np.float32)[r] for r in range(6)}
+    w.box.put("thumbs", ThumbRequest(1, ("ctx",), SampleSpec(), tuple(range(6)), vectors, size=8))
+    w._drain()
+    assert got == [[0, 1], [2, 3], [4, 5]]
+    assert sizes == [5] * 6
