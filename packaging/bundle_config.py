@@ -64,6 +64,8 @@ DROPPED_FILES = [
     "torch/bin/upgrader_models/*",
     "torch/lib/lib*_test.so", "torch/lib/libaoti_custom_ops.*", "torch/lib/libbackend_with_compiler.*",
     "torch/lib/*.a", "torch/lib/*.lib",
+    # Sources the torch hook adds beside the compiled modules, for torch.compile only (16 MB)
+    "torch/_inductor/*", "torch/_dynamo/*",
     "PySide6/Qt/plugins/platformthemes/libqgtk3.so",  # pulls GTK into the process; Qt's own theme is used
     "PySide6/Qt/plugins/qmltooling/*", "PySide6/Qt/plugins/sqldrivers/*", "PySide6/Qt/plugins/designer/*",
     "PySide6/Qt/plugins/printsupport/*",

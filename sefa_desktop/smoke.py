@@ -1,7 +1,7 @@
 """`sefa-desktop --smoke-test`: prove an installed copy (a source checkout or the built bundle) works.
 
 Starts the real app offscreen with every user folder pointed into a fresh temp folder, then checks
-each step a first-time user sees: the window shows, the bundled model loads, SeFa factorizes it, the
+each step a first-time user sees: the window shows with its welcome panel, the bundled model loads, SeFa factorizes it, the
 first gallery row gets its thumbnails (and they differ along the direction), the preview renders and
 changes when that direction is applied. Exits 0, or 1 with the step that failed and why.
 
@@ -102,6 +102,9 @@ def run(timeout: float, t0: float, log: Callable[[str], None]) -> str:
         window.show()
         wait_for("window shown", lambda: window.isVisible() and window.windowHandle() is not None
                  and window.windowHandle().isExposed())
+        welcome = getattr(window, "welcome", None)
+        if welcome is None or not welcome.isVisible():
+            raise SmokeFailure("the first-run welcome panel is not shown")
         wait_for("bundled model loaded", lambda: window.model_info is not None)
         info = window.model_info
         assert info is not None

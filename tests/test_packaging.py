@@ -159,7 +159,8 @@ PROBE = textwrap.dedent("""
             libs = {line.split()[-1] for line in f if ".so" in line.split()[-1]}
     except OSError:
         pass
-    print("PROBE " + json.dumps({"rc": rc, "modules": sorted(sys.modules), "libs": sorted(libs)}))
+    files = sorted({getattr(m, "__file__", None) or "" for m in list(sys.modules.values())} - {""})
+    print("PROBE " + json.dumps({"rc": rc, "modules": sorted(sys.modules), "libs": sorted(libs), "files": files}))
 """)
 
 
@@ -200,9 +201,9 @@ def test_excluded_modules_are_not_imported_by_a_real_run(smoke_run: dict) -> Non
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc/self/maps is Linux-only")
-def test_dropped_files_are_not_loaded_by_a_real_run(smoke_run: dict) -> None:
+def test_dropped_files_are_not_loaded_or_imported_by_a_real_run(smoke_run: dict) -> None:
     dropped = []
-    for lib in smoke_run["libs"]:
+    for lib in smoke_run["libs"] + smoke_run["files"]:
         if "site-packages/" not in lib:
             continue
         dest = lib.split("site-packages/", 1)[1]  # the path the bundle gives it
