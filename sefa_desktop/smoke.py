@@ -1,9 +1,9 @@
 """`sefa-desktop --smoke-test`: prove an installed copy (a source checkout or the built bundle) works.
 
 Starts the real app offscreen with every user folder pointed into a fresh temp folder, then checks
-each step a first-time user sees: the window shows with its welcome panel, the bundled model loads, SeFa factorizes it, the
-first gallery row gets its thumbnails (and they differ along the direction), the preview renders and
-changes when that direction is applied. Exits 0, or 1 with the step that failed and why.
+each step a first-time user sees: the window shows with its welcome panel, the bundled model loads,
+SeFa factorizes it, the first gallery row gets its thumbnails (and they differ along the direction),
+the preview renders and changes when that direction is applied. Exits 0, or 1 with the step that failed and why.
 
 Prints one line per step with seconds since launch (SEFA_LAUNCH_EPOCH, set by bench/startup.py,
 else since this function started), which the start-up benchmark parses.
