@@ -18,7 +18,7 @@ BODY = (
     "lighting, smile) straight from the generator's weights, with no training and no labels. "
     "Each row below is one direction, strongest first. <b>Drag left or right across a row's "
     "thumbnails</b> to apply it to the preview; release to keep the edit, and combine as many as you "
-    "like. A small face model is already loaded; try your own StyleGAN, PGGAN or DCGAN checkpoint "
+    "like. A small face model is already loaded; try your own GAN checkpoint (PGGAN, StyleGAN, BigGAN, DCGAN) "
     "with the button or by dropping the file on the window."
 )
 
