@@ -8,8 +8,11 @@ Sizes quoted below were measured with PySide6 6.12 + torch 2.13 CPU on Linux (do
 from __future__ import annotations
 
 import fnmatch
+import importlib.metadata as metadata
 import os
+import re
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -152,3 +155,67 @@ def info_plist() -> dict:
             doc_type("safetensors weights", ["safetensors"]),
         ],
     }
+
+
+def _dist_name(requirement: str) -> str:
+    return re.split(r"[\s\[<>=!~;(]", requirement.strip(), maxsplit=1)[0]
+
+
+def bundled_distributions() -> list[str]:
+    """Installed distributions the bundle carries: our dependencies from pyproject.toml and theirs,
+    minus those whose package is excluded (e.g. sympy, setuptools)."""
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    modules_of: dict[str, set[str]] = {}
+    for module, dists in metadata.packages_distributions().items():
+        for d in dists:
+            modules_of.setdefault(d.lower().replace("_", "-"), set()).add(module)
+    seen: dict[str, str] = {}
+    todo = [_dist_name(r) for r in deps]
+    while todo:
+        name = todo.pop()
+        key = name.lower().replace("_", "-")
+        if key in seen:
+            continue
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        mods = modules_of.get(key, set())
+        if mods & set(EXCLUDED_MODULES):  # its package is left out of the bundle
+            continue
+        seen[key] = dist.metadata["Name"]
+        todo += [_dist_name(r) for r in (dist.requires or []) if "extra ==" not in r]
+    return sorted(seen.values(), key=str.lower)
+
+
+def licence_datas(workdir: Path) -> list[tuple[str, str]]:
+    """Licence texts of the bundled distributions (from their metadata) under licenses/<name>/, plus
+    licenses/THIRD-PARTY.txt, written into `workdir`, naming each one with its declared licence."""
+    out: list[tuple[str, str]] = []
+    lines = [f"{DISPLAY_NAME} {VERSION} bundles these components (licence as each declares it).",
+             "Python itself: PSF-2.0. The bundled model weights: see resources/models/*.LICENSE.",
+             "Qt and PySide6 are used under the LGPL-3.0 (https://www.gnu.org/licenses/lgpl-3.0.html): their",
+             "libraries are separate shared files in this folder, which you may replace with your own build.", ""]
+    for name in bundled_distributions():
+        dist = metadata.distribution(name)
+        meta = dist.metadata
+        classifiers = [c.rsplit("::", 1)[-1].strip() for c in meta.get_all("Classifier") or []
+                       if c.startswith("License ::")]
+        licence = (meta.get("License-Expression") or (meta.get("License") or "").strip().split("\n")[0]
+                   or ", ".join(classifiers) or "see the project")
+        urls = dict(u.split(",", 1) for u in meta.get_all("Project-URL") or [] if "," in u)
+        urls = {k.strip().lower(): v.strip() for k, v in urls.items()}
+        home = meta.get("Home-page") or next((urls[k] for k in ("homepage", "home", "source", "source code",
+                                                                 "repository", "code") if k in urls), "")
+        lines.append(f"{name} {dist.version}: {licence}  {home}".rstrip())
+        for f in dist.files or []:
+            if any(k in f.name.upper() for k in ("LICEN", "COPYING", "NOTICE")) and ".dist-info" in str(f):
+                src = Path(str(dist.locate_file(f)))
+                if src.is_file():
+                    rel = Path(str(f)).parts[1:]  # drop the .dist-info folder name
+                    out.append((str(src), str(Path("licenses", name, *rel[:-1]))))
+    notice = workdir / "THIRD-PARTY.txt"
+    workdir.mkdir(parents=True, exist_ok=True)
+    notice.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.append((str(notice), "licenses"))
+    return out

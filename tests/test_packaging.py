@@ -44,13 +44,16 @@ class Recorder:
         return obj
 
 
-def run_spec(platform: str, monkeypatch: pytest.MonkeyPatch, binaries=(), datas=()) -> dict[str, tuple]:
+def run_spec(platform: str, monkeypatch: pytest.MonkeyPatch, binaries=(), datas=(), workpath: Path | None = None
+             ) -> dict[str, tuple]:
     Recorder.calls = {}
     monkeypatch.setattr(sys, "platform", platform)
     monkeypatch.delenv("SEFA_BUILD_FLAVOUR", raising=False)
     names = {"Analysis": Recorder("Analysis", {"binaries": binaries, "datas": datas}), "PYZ": Recorder("PYZ"),
              "EXE": Recorder("EXE"), "COLLECT": Recorder("COLLECT"), "BUNDLE": Recorder("BUNDLE")}
-    glb = {"__name__": "__main__", "SPECPATH": str(ROOT), **names}
+    import tempfile
+
+    glb = {"__name__": "__main__", "SPECPATH": str(ROOT), "workpath": str(workpath or tempfile.mkdtemp()), **names}
     sys.modules.pop("bundle_config", None)
     monkeypatch.setattr(sys, "path", list(sys.path))  # the spec prepends packaging/ to it
     try:
@@ -61,14 +64,20 @@ def run_spec(platform: str, monkeypatch: pytest.MonkeyPatch, binaries=(), datas=
     return Recorder.calls
 
 
-def test_spec_analysis_lists_match_the_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = run_spec("linux", monkeypatch)
+def test_spec_analysis_lists_match_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    calls = run_spec("linux", monkeypatch, workpath=tmp_path)
     (scripts,), analysis = calls["Analysis"]
     assert Path(scripts[0]).is_file()
     for src, _dest in analysis["datas"]:
         assert Path(src).exists(), f"datas lists {src}, which does not exist"
     bundled = {dest for _src, dest in analysis["datas"]}
-    assert {"resources", "packaging/linux"} <= bundled
+    assert {"resources", "packaging/linux", "licenses"} <= bundled
+    # Licence texts: torch's and numpy's from their metadata, and a notice naming every component.
+    notice = (tmp_path / "licenses" / "THIRD-PARTY.txt").read_text()
+    for dist in ("torch", "numpy", "PySide6_Essentials", "pillow"):
+        assert f"\n{dist} " in notice
+        assert dist == "PySide6_Essentials" or any(d.startswith(f"licenses/{dist}") for d in bundled)
+    assert "\nsympy " not in notice  # excluded from the bundle, so not listed
     # Everything resources.py and launcher.py read at run time is inside what is bundled.
     from sefa_desktop import launcher
     from sefa_desktop.models import DEFAULT_MODEL
