@@ -66,7 +66,8 @@ def _mean_abs_diff(a, b) -> float:
             x = x.toImage()
         x = x.convertToFormat(QImage.Format.Format_RGB888)
         h, w = x.height(), x.width()
-        return np.frombuffer(x.constBits(), np.uint8, count=x.bytesPerLine() * h).reshape(h, -1)[:, :3 * w]
+        # Copy while the converted QImage is alive: the array would otherwise point at freed memory.
+        return np.frombuffer(x.constBits(), np.uint8, count=x.bytesPerLine() * h).reshape(h, -1)[:, :3 * w].copy()
 
     a, b = arr(a), arr(b)
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean()) if a.shape == b.shape else float("inf")
