@@ -136,3 +136,21 @@ def test_download_command_fetches_into_the_cache(tmp_path):
         assert len(server.routes["/tiny.pth"].requests) == 1
         r3 = _cli("download", "tinyy", env=env)
         assert r3.returncode == 1 and "not in the model catalogue" in r3.stderr
+
+
+def test_load_model_by_catalogue_name(tmp_path, monkeypatch):
+    import shutil
+
+    from conftest import fixture_path
+
+    from sefa_desktop.models import ModelLoadError, load_model
+    from sefa_desktop.models.catalogue import load_catalogue
+
+    entry = load_catalogue().get("pggan_celebahq1024")
+    with pytest.raises(ModelLoadError, match="not downloaded yet.*sefa-desktop download pggan_celebahq1024"):
+        load_model("pggan_celebahq1024")
+    # Once the file is in the cache folder the name loads it (a small stand-in checkpoint here).
+    dest = entry.local_path()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(fixture_path("genforce", "pggan", "pggan_random32.pth"), dest)
+    assert load_model("pggan_celebahq1024").family == "pggan"

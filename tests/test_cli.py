@@ -102,3 +102,22 @@ def test_entry_point_subprocess(tmp_path):
     r = subprocess.run([sys.executable, "-m", "sefa_desktop", "render", str(tmp_path / "none.pt"), "-o",
                         str(tmp_path / "x.png")], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1 and "no such file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_render_truncation_reaches_biggan(tmp_path, capsys):
+    folder = fixture_path("biggan")
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    assert run(capsys, "render", str(folder), "--seed", "1", "--truncation", "1.0", "-o", str(a))[0] == 0
+    assert run(capsys, "render", str(folder), "--seed", "1", "--truncation", "0.4", "-o", str(b))[0] == 0
+    assert not np.array_equal(np.asarray(Image.open(a)), np.asarray(Image.open(b)))
+
+
+def test_sample_codes_truncates_biggan_z_and_style_w():
+    from sefa_desktop.models import load_model
+
+    model = load_model(str(fixture_path("biggan")))
+    full = model.sample_codes(2, seed=5, truncation_psi=1.0)
+    half = model.sample_codes(2, seed=5, truncation_psi=0.5)
+    z = model.z_dim
+    assert np.allclose(half[:, :z].numpy(), 0.5 * full[:, :z].numpy(), atol=1e-6)
+    assert float(full[:, :z].abs().max()) <= 2.0

@@ -212,3 +212,18 @@ def test_a_vanished_last_model_falls_back_to_the_bundled_one(qtbot, tmp_path):
     assert w.model_info["name"] == "digiface-dcgan64"
     assert "gone.pt" in w.browser.error_text.text() and w.browser.error.isVisible()
     w.close()
+
+
+def test_opening_a_checkpoint_path_adds_it_to_the_recents(qtbot, window):
+    from pathlib import Path
+
+    from sefa_desktop import settings
+    from sefa_desktop.models import bundled_models
+
+    path = str(bundled_models()[0].path.resolve())
+    window.open_model(path)
+    qtbot.waitUntil(lambda: window.model_info["source"] == path and window.dirs is not None
+                    and window.dirs.model_gen == window.model_gen,
+                    timeout=TIMEOUT)
+    assert settings.recent_models()[0] == path
+    assert window.browser._recent_root.child(0).text(0) == Path(path).name

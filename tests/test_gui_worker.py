@@ -55,7 +55,7 @@ def test_cuda_oom_retries_on_smaller_batches(qtbot):
     w.batch = 8
     notices = []
     w.notice.connect(notices.append)
-    images = w._synthesize(torch.zeros(6, 8), "const", None)
+    images = w._synthesize(torch.zeros(6, 8), SampleSpec(), None)
     assert len(images) == 6 and w.batch == 2
     assert notices and "batches of" in notices[0]
 
@@ -67,7 +67,7 @@ def test_cuda_oom_at_batch_one_falls_back_to_cpu(qtbot):
     notices, devices = [], []
     w.notice.connect(notices.append)
     w.deviceChanged.connect(devices.append)
-    images = w._synthesize(torch.zeros(2, 8), "const", None)
+    images = w._synthesize(torch.zeros(2, 8), SampleSpec(), None)
     assert len(images) == 2 and w.device == "cpu" and model.moved_to[-1] == "cpu"
     assert devices == ["cpu"] and "CPU" in notices[-1]
 
@@ -108,3 +108,34 @@ def test_thumbnail_jobs_yield_between_batches(qtbot):
     w._drain()
     assert got == [[0, 1], [2, 3], [4, 5]]
     assert sizes == [5] * 6
+
+
+def test_worker_serves_a_class_conditional_biggan(qtbot):
+    """BigGAN codes are [z, class]: the worker pads z-directions and passes ψ to synthesize."""
+    from conftest import shared_dir
+
+    from sefa_desktop.core import factorize
+    from sefa_desktop.gui.worker import EditSpec
+    from sefa_desktop.models import load_model
+
+    base = shared_dir()
+    if base is None or not (base / "fixtures" / "biggan" / "config.json").is_file():
+        pytest.skip("../shared/fixtures/biggan is not present next to the checkout")
+    model = load_model(str(base / "fixtures" / "biggan"))
+    w = RenderWorker()
+    w.model, w.model_gen = model, 1
+    dirs = factorize(model, layers=[0, 1])
+    failures, frames, thumbs = [], [], []
+    w.failed.connect(lambda purpose, msg: failures.append(msg))
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
+    w.thumbnailsReady.connect(lambda ctx, rows: thumbs.extend(rows))
+    sample = SampleSpec(seed=1, psi=0.5)
+    w.box.put("preview", PreviewRequest(1, sample))
+    w._drain()
+    w.box.put("preview", PreviewRequest(1, sample, (EditSpec(dirs.vectors[0], 3.0),)))
+    w._drain()
+    w.box.put("thumbs", ThumbRequest(1, ("c",), sample, (0,), {0: dirs.vectors[0]}, size=16))
+    w._drain()
+    assert failures == []
+    assert len(frames) == 2 and frames[0] != frames[1]
+    assert len(thumbs) == 1 and len(thumbs[0][1]) == 5

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     if args.edit and not args.directions:
         raise ValueError("--edit needs --directions")
     model = load_model(args.model, device=args.device)
-    codes = model.codes(model.sample_z(1, seed=args.seed), truncation_psi=args.truncation)
+    codes = model.sample_codes(1, seed=args.seed, truncation_psi=args.truncation)
     edits = []
     if args.directions:
         dirs = load_directions(args.directions, model, args.allow_other_model)
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
                 raise ValueError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
             edits.append(DirectionEdit(dirs.vectors[i], alpha, tuple(dirs.layers)))
     codes = apply_edits(codes, edits)
-    img = to_uint8(model.synthesize(codes, noise_mode=args.noise), model.image_range)[0]
+    img = to_uint8(model.synthesize(codes, noise_mode=args.noise, truncation_psi=args.truncation), model.image_range)[0]
     recipe = {"model": args.model, "seed": args.seed, "truncation": args.truncation, "noise": args.noise,
               "directions": args.directions, "edits": [list(e) for e in args.edit]}
     save_png(img, out, text={"sefa-desktop": json.dumps(recipe)})

@@ -19,7 +19,9 @@ import torch
 from .directions import DirectionSet
 
 METHODS = ("sefa", "pca")
-COMPAT_MODES = (None, "genforce")
+COMPAT_MODES = (None, "genforce", "rosinality")
+# rosinality's closed_form_factorization.py stacks the raw weights: no row normalization.
+_UNNORMALIZED = {"rosinality"}
 
 # model → {(compat, row): Gram (d, d) float32 on CPU}. Weak keys: a closed model frees its cache.
 _GRAM_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, int], torch.Tensor]] = \
@@ -47,7 +49,8 @@ def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
         cache = {}
     key = (compat, int(row))
     if key not in cache:
-        a = normalized_rows(_selector(model, [int(row)], compat))
+        a = _selector(model, [int(row)], compat)
+        a = a.detach().to("cpu", torch.float32) if compat in _UNNORMALIZED else normalized_rows(a)
         cache[key] = a.t() @ a if a.numel() else torch.zeros(a.shape[1], a.shape[1])
     return cache[key]
 
@@ -86,6 +89,8 @@ def factorize(
     method="sefa": eigenvectors of AᵀA (row-normalized A), values are its eigenvalues, descending.
     method="pca": PCA of `num_samples` sampled codes (GANSpace-style baseline); values are variances.
     compat="genforce": the official code's exact choice of weights (see docs/factorization.md).
+    compat="rosinality": rosinality's closed_form_factorization.py (its weight choice, rows not
+    normalized; values are then squared singular values).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")

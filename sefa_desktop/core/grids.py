@@ -20,10 +20,11 @@ def render_direction_grid(model: Any, dirs: DirectionSet, indices: Sequence[int]
     alphas = alpha_steps(alpha_range[0], alpha_range[1], steps)
     rows, labels = [], []
     for seed in seeds:
-        base = model.codes(model.sample_z(1, seed=seed), truncation_psi=truncation_psi)
+        base = model.sample_codes(1, seed=seed, truncation_psi=truncation_psi)
         for i in indices:
             codes = sweep_codes(base, dirs.vectors[i], alphas, dirs.layers if base.ndim == 3 else None)
-            imgs = [model.synthesize(codes[j:j + batch], noise_mode=noise_mode) for j in
+            imgs = [model.synthesize(codes[j:j + batch], noise_mode=noise_mode, truncation_psi=truncation_psi)
+                    for j in
                     range(0, len(codes), batch)]
             rows.append(list(to_uint8(torch.cat(imgs), model.image_range)))
             labels.append(f"s{seed} #{i} {dirs.labels[i]}".strip() if len(seeds) > 1 else

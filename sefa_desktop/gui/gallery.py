@@ -41,7 +41,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .worker import rounded_image
+
 THUMB = 84  # logical pixels
+THUMB_RADIUS = 5.0
 PAD = 8
 INFO_W = 168
 LABEL_H = 20
@@ -83,10 +86,23 @@ def card_geometry(rect: QRect, steps: int) -> CardGeometry:
     return CardGeometry(info, name, bar, strip, thumbs)
 
 
+def thumb_pixmap(image: QImage, size: int, dpr: float) -> QPixmap:
+    """A thumbnail from the worker (already rounded and at size × dpr there, off the GUI thread)."""
+    if image.width() != int(round(size * dpr)):
+        px = int(round(size * dpr))
+        image = rounded_image(image, px, THUMB_RADIUS * dpr)
+    pm = QPixmap.fromImage(image)
+    pm.setDevicePixelRatio(dpr)
+    return pm
+
+
 class DirectionModel(QAbstractListModel):
     """Rows = directions of the current set; thumbnails arrive per row for one `context`."""
 
     renamed = Signal(int, str)
+    # Repaint requests for thumbnails and α. Not dataChanged: QListView answers every dataChanged, even of
+    # one row, by repainting its whole viewport (measured: 6 cards painted per drag event instead of 1).
+    rowsChanged = Signal(list)  # rows; [] = all
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -95,6 +111,7 @@ class DirectionModel(QAbstractListModel):
         self.thumbs: dict[int, list[QPixmap]] = {}
         self.alphas: dict[int, float] = {}
         self.context: tuple | None = None
+        self.dpr = 1.0  # device pixels per logical pixel of the view showing us
 
     def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
         self.beginResetModel()
@@ -110,24 +127,24 @@ class DirectionModel(QAbstractListModel):
         if context != self.context:
             self.context = context
             self.thumbs.clear()
-            if self.rowCount():
-                self.dataChanged.emit(self.index(0), self.index(self.rowCount() - 1), [ThumbsRole])
+            self.rowsChanged.emit([])
 
     def add_thumbnails(self, context: tuple, rows: list[tuple[int, list[QImage]]]) -> bool:
         if context != self.context:
             return False  # rendered for a sample or direction set no longer shown
+        changed = []
         for row, images in rows:
             if 0 <= row < self.rowCount():
-                self.thumbs[row] = [QPixmap.fromImage(im) for im in images]
-                self.dataChanged.emit(self.index(row), self.index(row), [ThumbsRole])
+                self.thumbs[row] = [thumb_pixmap(im, THUMB, self.dpr) for im in images]
+                changed.append(row)
+        self.rowsChanged.emit(changed)
         return True
 
     def set_alphas(self, alphas: dict[int, float]) -> None:
         changed = set(alphas) ^ set(self.alphas) | {r for r in alphas if self.alphas.get(r) != alphas[r]}
         self.alphas = dict(alphas)
-        for r in changed:
-            if 0 <= r < self.rowCount():
-                self.dataChanged.emit(self.index(r), self.index(r), [AlphaRole])
+        if changed:
+            self.rowsChanged.emit(sorted(changed))
 
     def missing_thumbnails(self, rows: range) -> list[int]:
         return [r for r in rows if r not in self.thumbs]
@@ -247,14 +264,15 @@ class CardDelegate(QStyledItemDelegate):
         thumbs = model.thumbs.get(row)
         placeholder = pal.color(QPalette.ColorRole.Window)
         for i, r in enumerate(g.thumbs):
-            clip = QPainterPath()
-            clip.addRoundedRect(QRectF(r), 5, 5)
             if thumbs and i < len(thumbs):
-                p.save()
-                p.setClipPath(clip)
-                p.drawPixmap(r, thumbs[i])
-                p.restore()
+                pm = thumbs[i]
+                if abs(pm.width() / pm.devicePixelRatio() - r.width()) < 0.5:
+                    p.drawPixmap(r.topLeft(), pm)  # already rounded and at size: a plain blit
+                else:
+                    p.drawPixmap(r, pm)
             else:
+                clip = QPainterPath()
+                clip.addRoundedRect(QRectF(r), 5, 5)
                 p.fillPath(clip, placeholder)
             p.setPen(muted)
             p.drawText(QRect(r.left(), r.bottom() + 6, r.width(), LABEL_H - 6),
@@ -329,6 +347,7 @@ class DirectionGallery(QWidget):
         self.view.installEventFilter(self)
         self.view.verticalScrollBar().valueChanged.connect(self._schedule_visible)
         self.model.modelReset.connect(self._schedule_visible)
+        self.model.rowsChanged.connect(self._repaint_rows)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
@@ -355,9 +374,16 @@ class DirectionGallery(QWidget):
         return range(max(0, lo), min(n, hi + 2))  # one row of look-ahead
 
     def request_visible(self) -> None:
+        self.model.dpr = self.view.devicePixelRatioF()
         missing = self.model.missing_thumbnails(self.visible_rows())
         if missing and self.model.context is not None:
             self.thumbnailsWanted.emit(missing)
+
+    def _repaint_rows(self, rows: list[int]) -> None:
+        if not rows:
+            self.view.viewport().update()
+        for r in rows:
+            self.view.update(self.model.index(r))
 
     def _schedule_visible(self) -> None:
         self._visible_timer.start()

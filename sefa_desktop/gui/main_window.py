@@ -22,11 +22,12 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QTabWidget,
     QWidget,
 )
 
 from .. import __version__, settings
-from .gallery import THUMB, DirectionGallery, alphas_for
+from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
 from .layer_tree import PRESETS, LayerTree, _ranges
 from .model_browser import ModelBrowser
 from .preview import ActiveEdit, PreviewPane
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("SeFa Desktop")
         self.setAcceptDrops(True)
         self.setDockNestingEnabled(True)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.initial_model = initial_model
         self.qsettings = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
@@ -208,7 +210,7 @@ class MainWindow(QMainWindow):
         empty = self.presets_menu.addAction("No presets yet")
         empty.setEnabled(False)
 
-        view_menu = mb.addMenu("&View")
+        view_menu = self.view_menu = mb.addMenu("&View")
         for dock in (self.browser_dock, self.layers_dock, self.preview_dock):
             view_menu.addAction(dock.toggleViewAction())
         view_menu.addSeparator()
@@ -308,11 +310,31 @@ class MainWindow(QMainWindow):
             act.triggered.connect(lambda _=False, d=dev: self.set_device(d))
             self.device_group.addAction(act)
         self._on_device_changed(info["device"])
+        self._add_catalogue()
         last = self.qsettings.value("model/last", "")
         first = self.initial_model or (str(last) if last else "") or info["default"]
         # If the remembered model is gone, say so and open the bundled default instead.
         self._fallback = info["default"] if first != info["default"] and not self.initial_model else ""
         self.open_model(first)
+
+    def _add_catalogue(self) -> None:
+        """The public-checkpoint catalogue, tabbed with the model browser. Built only now: it imports the
+        models package (and so torch), which the worker has just loaded."""
+        try:
+            from .catalogue_view import CatalogueView
+
+            view = CatalogueView()
+        except Exception as e:  # a broken catalogue must not take the app down
+            self.show_error(f"Catalogue unavailable: {e}")
+            return
+        view.open_requested.connect(self.open_model)
+        self.catalogue_dock = QDockWidget("Catalogue", self)
+        self.catalogue_dock.setObjectName("catalogueDock")
+        self.catalogue_dock.setWidget(view)
+        if not self.restoreDockWidget(self.catalogue_dock):
+            self.tabifyDockWidget(self.browser_dock, self.catalogue_dock)
+            self.browser_dock.raise_()
+        self.view_menu.insertAction(self.view_menu.actions()[3], self.catalogue_dock.toggleViewAction())
 
     def open_dialog(self) -> None:
         start = str(Path(settings.recent_models()[0]).parent) if settings.recent_models() else str(Path.home())
@@ -348,12 +370,13 @@ class MainWindow(QMainWindow):
         self.layer_tree.set_layers(info["layers"])
         style = info["edit_space"] == "w"
         self.preview.set_model(style=style, truncation=style or info["family"] == "biggan")
+        # BigGAN's truncation scales a truncated normal and must stay in (0, 1].
+        self.preview.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
         self.model_label.setText(f"{info['name']} · {info['family']} · {info['resolution']} px")
         self.setWindowTitle(f"{info['name']} — SeFa Desktop")
         self.statusBar().clearMessage()
         self.qsettings.setValue("model/last", info["source"])
-        if Path(info["source"]).exists():  # a path, not a bundled name
-            settings.add_recent_model(str(Path(info["source"]).resolve()))
+        if Path(info["source"]).exists():  # a path: the worker has added it to the recents
             self.browser.refresh_recent()
         self.dirs = None
         self.gallery.set_directions([])
@@ -429,11 +452,13 @@ class MainWindow(QMainWindow):
         if self.dirs is None:
             return
         seed, psi, noise = self.preview.sample()
-        size = int(round(THUMB * self.devicePixelRatioF()))
+        dpr = self.gallery.view.devicePixelRatioF()
+        size = int(round(THUMB * dpr))
         req = ThumbRequest(
             model_gen=self.model_gen, context=self._thumb_context(), sample=SampleSpec(seed, psi, noise),
             rows=tuple(rows), vectors={r: self.dirs.vectors[r] for r in rows},
-            layers=tuple(self.dirs.layers) if self._style() else None, alphas=self.gallery.alphas, size=size)
+            layers=tuple(self.dirs.layers) if self._style() else None, alphas=self.gallery.alphas, size=size,
+            radius=THUMB_RADIUS * dpr)
         self.worker.submit("thumbs", req)
 
     @Slot(object, object)

@@ -11,17 +11,19 @@ window can appear before torch has loaded.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QObject, QRectF, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QImage, QPainter, QPainterPath
 
 # Most urgent first: a device switch or load invalidates everything after it; the preview is what the
 # user is looking at while dragging; thumbnails fill in behind it, one batch at a time.
@@ -66,6 +68,7 @@ class ThumbRequest:
     layers: tuple[int, ...] | None = None
     alphas: tuple[float, ...] = (-3.0, -1.5, 0.0, 1.5, 3.0)
     size: int = 64  # device pixels
+    radius: float = 5.0  # corner radius, device pixels
 
 
 @dataclass
@@ -151,6 +154,31 @@ def to_qimages(images: np.ndarray) -> list[QImage]:
     return out
 
 
+def _fit(vector: np.ndarray, code_dim: int) -> np.ndarray:
+    """A direction padded with zeros to the code's length: BigGAN's codes are [z, class], its directions
+    live in z (the first `latent_dim` entries)."""
+    v = np.asarray(vector, np.float32)
+    if v.shape[-1] < code_dim:
+        v = np.concatenate([v, np.zeros(code_dim - v.shape[-1], np.float32)])
+    return v
+
+
+def rounded_image(image: QImage, px: int, radius: float) -> QImage:
+    """`image` scaled to px × px with rounded (transparent) corners. QPainter on a QImage is safe off the
+    GUI thread, so thumbnails arrive ready to blit; a rounded clip at paint time cost ~0.2 ms each."""
+    out = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
+    out.fill(Qt.GlobalColor.transparent)
+    p = QPainter(out)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing)
+    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    clip = QPainterPath()
+    clip.addRoundedRect(QRectF(0, 0, px, px), radius, radius)
+    p.setClipPath(clip)
+    p.drawImage(QRectF(0, 0, px, px), image, QRectF(image.rect()))
+    p.end()
+    return out
+
+
 def available_devices() -> list[str]:
     import torch
 
@@ -216,6 +244,9 @@ class RenderWorker(QObject):
         self.device = devices[0]
         bundled = [dict(name=m.name, family=m.family, resolution=m.resolution, description=m.description,
                         licence=m.licence) for m in bundled_models()]
+        # torch's import leaves ~10⁵ long-lived objects; a full cyclic-GC pass over them stalls every
+        # thread for tens of ms at random moments (e.g. mid-drag). Freezing moves them out of its sight.
+        gc.freeze()
         self.ready.emit(dict(bundled=bundled, devices=devices, device=self.device, default=DEFAULT_MODEL))
 
     @Slot()
@@ -257,6 +288,12 @@ class RenderWorker(QObject):
             raise Cancelled  # cancelled or superseded while loading: keep the current model
         self.model, self.model_gen = model, gen
         self._base_cache.clear()
+        if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
+            from .. import settings
+
+            settings.add_recent_model(str(Path(source).resolve()))
+        gc.collect()  # free the previous model now, then keep the new one's objects out of later passes
+        gc.freeze()
         self.modelLoaded.emit(gen, self._describe(model, source))
 
     def _describe(self, model: Any, source: str) -> dict[str, Any]:
@@ -285,10 +322,11 @@ class RenderWorker(QObject):
         from ..core.editing import DirectionEdit, apply_edits
 
         t0 = time.perf_counter()
-        codes = apply_edits(self._base_codes(req.sample),
-                            [DirectionEdit(e.vector, e.alpha, e.layers) for e in req.edits])
+        base = self._base_codes(req.sample)
+        codes = apply_edits(base, [DirectionEdit(_fit(e.vector, base.shape[-1]), e.alpha, e.layers)
+                                   for e in req.edits])
         max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
-        image = self._synthesize(codes, req.sample.noise, max_res)[0]
+        image = self._synthesize(codes, req.sample, max_res)[0]
         ms = (time.perf_counter() - t0) * 1000
         # Emit even if a newer request arrived meanwhile: it is still the freshest frame there is (dropping
         # it would show nothing at all while the pointer keeps moving); the GUI drops frames older than
@@ -305,12 +343,11 @@ class RenderWorker(QObject):
         per_batch = max(1, self.batch // len(req.alphas))
         rows, rest = req.rows[:per_batch], req.rows[per_batch:]
         base = self._base_codes(req.sample)
-        codes = torch.cat([sweep_codes(base, req.vectors[r], req.alphas, req.layers) for r in rows])
+        codes = torch.cat([sweep_codes(base, _fit(req.vectors[r], base.shape[-1]), req.alphas, req.layers)
+                           for r in rows])
         max_res = max(8, 1 << max(0, int(req.size - 1).bit_length()))  # smallest power of two ≥ size
-        images = self._synthesize(codes, req.sample.noise, max_res if max_res < self.model.resolution else None)
-        images = [im if im.width() <= req.size else
-                  im.scaled(req.size, req.size, Qt.AspectRatioMode.KeepAspectRatio,
-                            Qt.TransformationMode.SmoothTransformation) for im in images]
+        images = self._synthesize(codes, req.sample, max_res if max_res < self.model.resolution else None)
+        images = [rounded_image(im, req.size, req.radius) for im in images]
         n = len(req.alphas)
         self.thumbnailsReady.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
         if rest:  # yield between batches so a drag's preview goes first
@@ -322,15 +359,18 @@ class RenderWorker(QObject):
         if key not in self._base_cache:
             if len(self._base_cache) > 64:
                 self._base_cache.clear()
-            z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
-            if self.model.edit_space == "w" or self.model.family == "biggan":
+            if self.model.family == "biggan":  # truncation = the truncated normal's scale (+ BN stats)
+                z = self.model.sample_z(1, seed=sample.seed, truncation_psi=sample.psi).to(self.model.device)
+                codes = self.model.codes(z)
+            elif self.model.edit_space == "w":
+                z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
                 codes = self.model.codes(z, truncation_psi=sample.psi)
             else:
-                codes = self.model.codes(z)
+                codes = self.model.codes(self.model.sample_z(1, seed=sample.seed).to(self.model.device))
             self._base_cache[key] = codes.detach()
         return self._base_cache[key]
 
-    def _synthesize(self, codes: Any, noise: str, max_res: int | None) -> list[QImage]:
+    def _synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None) -> list[QImage]:
         """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
         import torch
 
@@ -341,7 +381,7 @@ class RenderWorker(QObject):
         while i < codes.shape[0]:
             chunk = codes[i:i + self.batch].to(self.model.device)
             try:
-                images = self._call_synthesize(chunk, noise, max_res)
+                images = self._call_synthesize(chunk, sample, max_res)
             except (RuntimeError, MemoryError) as e:
                 if not _is_oom(e) or self.device == "cpu":
                     raise
@@ -360,14 +400,18 @@ class RenderWorker(QObject):
             i += chunk.shape[0]
         return out
 
-    def _call_synthesize(self, codes: Any, noise: str, max_res: int | None) -> Any:
+    def _call_synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None) -> Any:
+        # BigGAN's truncation also picks its batch-norm statistics; the other families ignore it here.
+        kw: dict[str, Any] = dict(noise_mode=sample.noise)
+        if self.model.family == "biggan":
+            kw["truncation_psi"] = sample.psi
         # Early exit at thumbnail size where the family offers it; otherwise render in full.
         if max_res is not None:
             try:
-                return self.model.synthesize(codes, noise_mode=noise, max_resolution=max_res)
+                return self.model.synthesize(codes, max_resolution=max_res, **kw)
             except (TypeError, NotImplementedError):
                 pass
-        return self.model.synthesize(codes, noise_mode=noise)
+        return self.model.synthesize(codes, **kw)
 
 
 class WorkerThread(QThread):

@@ -107,6 +107,13 @@ class BaseGanModel:
     ) -> torch.Tensor:
         return self._as_tensor(z)
 
+    def sample_codes(self, n: int, seed: int = 0, truncation_psi: float = 1.0,
+                     truncation_layers: int | None = None, c: torch.Tensor | None = None) -> torch.Tensor:
+        """Codes of `n` samples drawn from `seed`, truncated as the family does it. Render them with
+        `synthesize(codes, truncation_psi=truncation_psi)` (only BigGAN reads ψ there)."""
+        return self.codes(self.sample_z(n, seed=seed), truncation_psi=truncation_psi,
+                          truncation_layers=truncation_layers, c=c)
+
     @property
     def code_shape(self) -> tuple[int, ...]:
         """Shape of one sample's code: (num_layers, w_dim) for W+, else (z_dim,)."""

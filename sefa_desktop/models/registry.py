@@ -77,6 +77,8 @@ def _load(path_or_name: str | Path) -> BaseGanModel:
     else:
         path = Path(path_or_name).expanduser()
         source = str(path)
+        if not path.exists() and isinstance(path_or_name, str):
+            path = _catalogue_path(path_or_name) or path
         if not path.exists():
             names = ", ".join(m.name for m in bundled_models()) or "none"
             raise ModelLoadError(f"{path}: no such file or bundled model (bundled: {names})")
@@ -92,6 +94,20 @@ def _load(path_or_name: str | Path) -> BaseGanModel:
                 model.name = bundled.name
             return model
     raise ModelLoadError(f"{path.name}: {container} file of an unknown layout ({_summary(obj)})")
+
+
+def _catalogue_path(name: str) -> Path | None:
+    """A catalogue entry's downloaded file; a known entry not yet downloaded is a clear error."""
+    from .catalogue import load_catalogue_or_empty
+
+    catalogue, _ = load_catalogue_or_empty()
+    entry = catalogue.get(name)
+    if entry is None:
+        return None
+    if entry.is_present():
+        return entry.local_path()
+    raise ModelLoadError(f"'{name}' is in the model catalogue but not downloaded yet: "
+                         f"run `sefa-desktop download {name}` or use the model browser")
 
 
 def _summary(obj: Any) -> str:

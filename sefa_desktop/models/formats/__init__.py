@@ -17,9 +17,15 @@ from .biggan import READER as BIGGAN_BIN
 from .bundled_safetensors import READER as BUNDLED_SAFETENSORS
 from .dcgan_state import READER as DCGAN_STATE
 from .ganzoo import READER as GANZOO
+from .genforce import READER as GENFORCE
+from .nvidia_pickle import READER as NVIDIA_PICKLE
+from .rosinality import READER as ROSINALITY
 
 READERS = [
     BUNDLED_SAFETENSORS,
+    NVIDIA_PICKLE,
+    GENFORCE,
+    ROSINALITY,
     DCGAN_STATE,
     BIGGAN_BIN,
     BIGGAN_DIR,

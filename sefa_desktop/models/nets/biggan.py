@@ -316,6 +316,12 @@ class BigGANModel(BaseGanModel):
         z = torch.special.ndtri(u).clamp(-2.0, 2.0)
         return (z * float(truncation_psi)).to(torch.float32)
 
+    def sample_codes(self, n: int, seed: int = 0, truncation_psi: float = 1.0,
+                     truncation_layers: int | None = None, c: Any = None) -> torch.Tensor:
+        """BigGAN truncates by drawing z from the truncated normal scaled by ψ (and by the BN row
+        `synthesize(truncation_psi=ψ)` picks)."""
+        return self.codes(self.sample_z(n, seed=seed, truncation_psi=truncation_psi), c=c)
+
     def class_vector(self, c: Any, n: int) -> torch.Tensor:
         """(n, num_classes) from None (default class), an int, indices (n,), one vector (num_classes,)
         or vectors (n, num_classes)."""

@@ -1,0 +1,110 @@
+"""Pure-torch building blocks of the StyleGAN2/3 generators (no custom CUDA/C++ ops).
+
+All functions are written for inference: they run on CPU and GPU alike, in float32, and batch the
+per-sample modulation into one grouped convolution (no Python loops over samples).
+
+Conventions follow NVIDIA's reference implementations (upfirdn2d, bias_act, conv2d_resample,
+filtered_lrelu) as described in docs/nvidia-pickles.md; the code here is our own.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+SQRT2 = math.sqrt(2.0)
+
+
+def normalize_2nd_moment(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
+    return x * (x.square().mean(dim=1, keepdim=True) + eps).rsqrt()
+
+
+def bias_act(x: torch.Tensor, b: torch.Tensor | None, act: str = "linear", gain: float = 1.0,
+             clamp: float | None = None, alpha: float = 0.2) -> torch.Tensor:
+    """x + b (along dim 1) → activation → × gain → clamp(±clamp). `gain` includes the activation's
+    default gain (√2 for lrelu), as the callers compute it."""
+    if b is not None:
+        x = x + b.reshape([1, -1] + [1] * (x.ndim - 2))
+    if act == "lrelu":
+        x = F.leaky_relu(x, alpha)
+    elif act != "linear":
+        raise ValueError(f"unsupported activation {act!r}")
+    if gain != 1:
+        x = x * gain
+    if clamp is not None and clamp >= 0:
+        x = x.clamp(-clamp, clamp)
+    return x
+
+
+def upfirdn2d(x: torch.Tensor, f: torch.Tensor | None, up: int = 1, down: int = 1,
+              padding: tuple[int, int, int, int] = (0, 0, 0, 0), gain: float = 1.0) -> torch.Tensor:
+    """Upsample by zero insertion, pad (negative = crop; order x0, x1, y0, y1), FIR-filter, downsample.
+
+    `f` is a 2-D filter [fh, fw] or a separable 1-D filter [fw] (applied along both axes), or None
+    (identity). The filter is used as a true convolution (flipped), matching NVIDIA's upfirdn2d.
+    """
+    n, c, h, w = x.shape
+    px0, px1, py0, py1 = padding
+    if up > 1:
+        x = x.reshape(n, c, h, 1, w, 1)
+        x = F.pad(x, [0, up - 1, 0, 0, 0, up - 1])
+        x = x.reshape(n, c, h * up, w * up)
+    x = F.pad(x, [max(px0, 0), max(px1, 0), max(py0, 0), max(py1, 0)])
+    x = x[:, :, max(-py0, 0): x.shape[2] - max(-py1, 0), max(-px0, 0): x.shape[3] - max(-px1, 0)]
+    if f is not None:
+        f = f.to(x.dtype)
+        x = x.reshape(n * c, 1, x.shape[2], x.shape[3])
+        if f.ndim == 1:
+            g = f.flip(0) * (gain ** 0.5)
+            x = F.conv2d(x, g.reshape(1, 1, 1, -1))
+            x = F.conv2d(x, g.reshape(1, 1, -1, 1))
+        else:
+            x = F.conv2d(x, (f.flip([0, 1]) * gain)[None, None])
+        x = x.reshape(n, c, x.shape[2], x.shape[3])
+    elif gain != 1:
+        x = x * gain
+    if down > 1:
+        x = x[:, :, ::down, ::down]
+    return x
+
+
+def upsample2d(x: torch.Tensor, f: torch.Tensor, up: int = 2) -> torch.Tensor:
+    """×up upsampling with FIR filter `f` (gain up², centred padding), as NVIDIA's upsample2d."""
+    fw = f.shape[-1]
+    p0, p1 = (fw + up - 1) // 2, (fw - up) // 2
+    return upfirdn2d(x, f, up=up, padding=(p0, p1, p0, p1), gain=up * up)
+
+
+def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor, demodulate: bool = True,
+                     padding: int = 0, up: int = 1, resample_filter: torch.Tensor | None = None,
+                     noise: torch.Tensor | None = None) -> torch.Tensor:
+    """Per-sample modulated (and optionally demodulated) convolution as one grouped conv.
+
+    x [N, I, H, W], weight [O, I, k, k], styles [N, I]. up=2 is a stride-2 transposed conv (weight
+    not flipped) followed by the FIR `resample_filter` with gain 4 and padding 1 → exactly 2H × 2W.
+    `noise` (broadcastable to the output) is added after demodulation, as in the reference.
+    """
+    n, i, h, w_ = x.shape
+    o, _, kh, kw = weight.shape
+    wts = weight[None] * styles.reshape(n, 1, i, 1, 1)  # [N, O, I, k, k]
+    if demodulate:
+        d = (wts.square().sum(dim=[2, 3, 4]) + 1e-8).rsqrt()
+        wts = wts * d.reshape(n, o, 1, 1, 1)
+    xg = x.reshape(1, n * i, h, w_)
+    if up == 1:
+        y = F.conv2d(xg, wts.reshape(n * o, i, kh, kw), padding=padding, groups=n)
+    else:
+        assert resample_filter is not None
+        wt = wts.transpose(1, 2).reshape(n * i, o, kh, kw)
+        y = F.conv_transpose2d(xg, wt, stride=up, groups=n)
+        fw = resample_filter.shape[-1]
+        # NVIDIA's conv2d_resample padding for the transposed-conv fast path.
+        px0 = padding + (fw + up - 1) // 2 - (kw - 1)
+        px1 = padding + (fw - up) // 2 - (kw - up)
+        y = upfirdn2d(y, resample_filter, padding=(px0, px1, px0, px1), gain=up * up)
+    y = y.reshape(n, o, y.shape[2], y.shape[3])
+    if noise is not None:
+        y = y + noise
+    return y

@@ -1,0 +1,48 @@
+"""Shared checks for the genforce / rosinality fixture tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import shared_dir
+
+
+def fixture_dir(*parts: str) -> Path:
+    root = shared_dir()
+    if root is None:
+        pytest.skip("shared fixtures not found (../shared or /work/shared)")
+    d = root.joinpath("fixtures", *parts)
+    if not d.is_dir():
+        pytest.skip(f"fixture folder {d} not present")
+    return d
+
+
+def expected(d: Path) -> dict[str, np.ndarray]:
+    with np.load(d / "expected.npz", allow_pickle=False) as f:
+        return {k: f[k] for k in f.files}
+
+
+def max_err(a: torch.Tensor | np.ndarray, b: np.ndarray) -> float:
+    a = a.detach().cpu().numpy() if isinstance(a, torch.Tensor) else np.asarray(a)
+    assert a.shape == b.shape, (a.shape, b.shape)
+    return float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max())
+
+
+def assert_same_directions(vectors: np.ndarray, values: np.ndarray, ref_vectors: np.ndarray,
+                           ref_values: np.ndarray, top: int = 10, tol: float = 1e-3) -> None:
+    """Compare top-`top` directions after sorting the reference by value and aligning signs."""
+    order = np.argsort(-ref_values)[:top]
+    ref_v, ref_b = ref_values[order], ref_vectors[order]
+    assert np.abs(values[:top] - ref_v).max() <= tol * max(1.0, float(np.abs(ref_v).max()))
+    got = vectors[:top]
+    signs = np.sign((got * ref_b).sum(axis=1, keepdims=True))
+    assert np.abs(got * signs - ref_b).max() <= tol
+
+
+def write_state(tmp_path: Path, state: dict, name: str = "bad.pth") -> Path:
+    p = tmp_path / name
+    torch.save(state, p)
+    return p
