@@ -244,3 +244,21 @@ def test_icons_are_complete() -> None:
         assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= ico.info["sizes"]
     with Image.open(ROOT / "packaging" / "icons" / "sefa-desktop.icns") as icns:
         assert (512, 512, 2) in icns.info["sizes"] and (16, 16, 2) in icns.info["sizes"]
+
+
+def test_no_module_of_the_package_imports_an_excluded_module() -> None:
+    """Static check over every file (also the code paths the smoke run does not take, e.g. other
+    checkpoint formats): an import of an excluded module would fail only in the bundle."""
+    import ast
+
+    excluded = set(cfg.EXCLUDED_MODULES)
+    bad = []
+    for path in sorted((ROOT / "sefa_desktop").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module and not node.level else []
+            for name in names:
+                parts = name.split(".")
+                if any(".".join(parts[:i]) in excluded for i in range(1, len(parts) + 1)):
+                    bad.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not bad, bad
