@@ -35,6 +35,9 @@ def create_app(argv: Sequence[str] = ()):
     app.setApplicationVersion(__version__)
     app.setOrganizationName(APP_NAME)
     QGuiApplication.setDesktopFileName(APP_ID)  # Wayland matches the window to the .desktop entry by this
+    from .gui.desktop import app_icon  # packaging: window/taskbar icon from resources/icons
+
+    app.setWindowIcon(app_icon())
     apply_theme(app)
     follow_system(app)
     return app
@@ -46,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .gui.main_window import MainWindow
 
     window = MainWindow(initial_model=args.checkpoint)
+    from .gui.desktop import install_file_open  # packaging: macOS Finder opens checkpoints via events
+
+    install_file_open(app, window)
     window.show()
     _close_on_ctrl_c(window)
     return int(app.exec())

@@ -83,6 +83,10 @@ class MainWindow(QMainWindow):
         self.gallery = DirectionGallery()
         self.preview = PreviewPane()
         self._build_gallery_header()
+        # First run: a dismissable welcome above the gallery (gui/welcome.py, owned by packaging).
+        from .welcome import install_welcome
+
+        self.welcome = install_welcome(self)
         self.setCentralWidget(self.gallery)
         self.browser_dock = self._dock("Model", "modelDock", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.layers_dock = self._dock("Layers", "layerDock", self.layer_tree, Qt.DockWidgetArea.LeftDockWidgetArea)
