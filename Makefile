@@ -17,6 +17,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
+	bash scripts/ensure-qt-libs.sh --gui
 	$(BIN)/sefa-desktop
 
 test: install
