@@ -61,3 +61,36 @@ def check_output(path: str, suffixes: tuple[str, ...]) -> Path:
     if not out.parent.exists() and str(out.parent):
         raise ValueError(f"output folder '{out.parent}' does not exist")
     return out
+
+
+def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
+    """Arguments of the direction × α tables (`grid`, `page`)."""
+    p.add_argument("--directions", metavar="F", required=True, help="directions file")
+    p.add_argument("--top", type=int, default=5, metavar="K", help="first K directions (default 5)")
+    p.add_argument("--index", type=int, action="append", default=None, metavar="I",
+                   help="only these directions (repeatable; overrides --top)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="S")
+    p.add_argument("--range", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"))
+    p.add_argument("--steps", type=int, default=7)
+    p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    p.add_argument("--noise", choices=["const", "random", "none"], default="const")
+    p.add_argument("--size", type=int, default=None, help=size_help)
+    p.add_argument("--allow-other-model", action="store_true",
+                   help="use directions computed for another model of the same latent size")
+
+
+def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, list[int]]:
+    """Validate the table arguments, then load the model, its directions and the chosen indices."""
+    from ..models import load_model
+
+    if not 1 <= args.steps <= 64:
+        raise ValueError("--steps must be between 1 and 64")
+    if args.size is not None and not 8 <= args.size <= 2048:
+        raise ValueError("--size must be between 8 and 2048")
+    model = load_model(args.model, device=args.device)
+    dirs = load_directions(args.directions, model, args.allow_other_model)
+    indices = args.index if args.index else list(range(min(args.top, len(dirs))))
+    bad = [i for i in indices if not 0 <= i < len(dirs)]
+    if bad:
+        raise ValueError(f"direction {bad[0]} does not exist (the file has 0..{len(dirs) - 1})")
+    return model, dirs, indices
