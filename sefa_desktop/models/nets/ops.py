@@ -54,15 +54,15 @@ def upfirdn2d(x: torch.Tensor, f: torch.Tensor | None, up: int = 1, down: int = 
     x = F.pad(x, [max(px0, 0), max(px1, 0), max(py0, 0), max(py1, 0)])
     x = x[:, :, max(-py0, 0): x.shape[2] - max(-py1, 0), max(-px0, 0): x.shape[3] - max(-px1, 0)]
     if f is not None:
+        # Depthwise (groups=C) convolution: an order of magnitude faster on CPU than folding the
+        # channels into the batch with a single-channel filter.
         f = f.to(x.dtype)
-        x = x.reshape(n * c, 1, x.shape[2], x.shape[3])
         if f.ndim == 1:
             g = f.flip(0) * (gain ** 0.5)
-            x = F.conv2d(x, g.reshape(1, 1, 1, -1))
-            x = F.conv2d(x, g.reshape(1, 1, -1, 1))
+            x = F.conv2d(x, g.reshape(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+            x = F.conv2d(x, g.reshape(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
         else:
-            x = F.conv2d(x, (f.flip([0, 1]) * gain)[None, None])
-        x = x.reshape(n, c, x.shape[2], x.shape[3])
+            x = F.conv2d(x, (f.flip([0, 1]) * gain)[None, None].expand(c, 1, -1, -1), groups=c)
     elif gain != 1:
         x = x * gain
     if down > 1:
