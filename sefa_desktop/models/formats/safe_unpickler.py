@@ -28,6 +28,7 @@ from __future__ import annotations
 import collections
 import io
 import pickle
+import re
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -108,7 +109,7 @@ class RestrictedUnpickler(pickle.Unpickler):
                 out = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
             except pickle.UnpicklingError as e:
                 raise ModelLoadError(f"refused to load: a nested tensor blob needs code we do not execute "
-                                     f"({_first_line(e)})") from None
+                                     f"({_torch_refusal(e)})") from None
             except Exception as e:
                 raise ModelLoadError(f"corrupt nested tensor blob ({type(e).__name__}: {_first_line(e)})") \
                     from None
@@ -201,6 +202,12 @@ class _BudgetArray(np.ndarray):
 def _first_line(e: BaseException) -> str:
     s = str(e).strip()
     return s.splitlines()[0][:200] if s else type(e).__name__
+
+
+def _torch_refusal(e: BaseException) -> str:
+    """The 'Unsupported global: GLOBAL x.y' part of torch's long weights-only refusal, if present."""
+    m = re.search(r"GLOBAL ([\w.]+)", str(e))
+    return f"forbidden global '{m.group(1)}'" if m else _first_line(e)
 
 
 def _checked_tensor(storage: Any, offset: Any, size: Any, stride: Any, hooks: Any) -> torch.Tensor:
