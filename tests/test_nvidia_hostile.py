@@ -154,3 +154,21 @@ def test_embedded_source_is_ignored_and_process_healthy(corpus, tmp_path: Path) 
         with torch.inference_mode():
             assert torch.equal(model.synthesize(ws), g.synthesis(ws))
     assert not sentinel.exists()
+
+
+def test_fast_storage_path_matches_torch_load() -> None:
+    """The fast blob parser returns exactly what torch.load(weights_only=True) does, and declines
+    (→ torch.load) anything but a plain single-storage blob."""
+    from sefa_desktop.models.formats.safe_unpickler import _parse_plain_storage_blob
+
+    for t in (torch.randn(7), torch.arange(5, dtype=torch.int64), torch.zeros(0), torch.randn(3).half()):
+        buf = io.BytesIO()
+        torch.save(t.storage(), buf, _use_new_zipfile_serialization=False)
+        fast = _parse_plain_storage_blob(buf.getvalue())
+        ref = torch.load(io.BytesIO(buf.getvalue()), weights_only=True)
+        assert fast is not None and fast.dtype == ref.dtype
+        assert torch.equal(torch.tensor(fast.tolist()), torch.tensor(ref.tolist()))
+        assert _parse_plain_storage_blob(buf.getvalue()[:-1]) is None  # truncated data
+    buf = io.BytesIO()
+    torch.save({"a": torch.zeros(2)}, buf, _use_new_zipfile_serialization=False)
+    assert _parse_plain_storage_blob(buf.getvalue()) is None

@@ -26,8 +26,7 @@ from torch import nn
 from ..base import BaseGanModel, LayerInfo
 from ..errors import ModelLoadError
 from . import ops
-from .loading import load_strict
-from .stylegan2 import FullyConnected, MappingNetwork
+from .stylegan2 import FullyConnected, MappingNetwork, load_assign
 
 
 class SynthesisInput(nn.Module):
@@ -220,10 +219,11 @@ def stylegan3_config_from_nvidia(init_kwargs: Mapping[str, Any]) -> dict[str, An
 
 def build_stylegan3(config: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> StyleGAN3Generator:
     try:
-        net = StyleGAN3Generator(config)
+        with torch.device("meta"):
+            net = StyleGAN3Generator(config)
     except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
         raise ModelLoadError(f"bad StyleGAN3 configuration: {type(e).__name__}: {e}") from None
-    load_strict(net, state)
+    load_assign(net, state)
     return net.eval().requires_grad_(False)
 
 
