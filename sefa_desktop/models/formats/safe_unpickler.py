@@ -244,7 +244,10 @@ def _parse_plain_storage_blob(data: bytes) -> torch.TypedStorage | None:
         if _StorageHeaderUnpickler(f).load() != [pid[2]]:
             return None
         dtype = _STORAGE_DTYPES[pid[1]]
-        numel = int.from_bytes(f.read(8), "little")
+        count = f.read(8)
+        if len(count) != 8:
+            return None
+        numel = int.from_bytes(count, "little")
         start = f.tell()
         if numel != pid[4] or len(data) - start != numel * dtype.itemsize:
             return None
