@@ -91,7 +91,6 @@ class SynthesisLayer3(nn.Module):
         self.padding = (lo, pad_total - lo, lo, pad_total - lo)
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        n = x.shape[0]
         styles = self.affine(w)
         weight = self.weight
         if self.is_torgb:
@@ -99,14 +98,9 @@ class SynthesisLayer3(nn.Module):
         else:  # NVIDIA's pre-normalisation (the style scale is per batch; demodulation cancels it)
             weight = weight * weight.square().mean(dim=[1, 2, 3], keepdim=True).rsqrt()
             styles = styles * styles.square().mean().rsqrt()
-        wts = weight[None] * styles.reshape(n, 1, -1, 1, 1)
-        if not self.is_torgb:
-            wts = wts * (wts.square().sum(dim=[2, 3, 4], keepdim=True) + 1e-8).rsqrt()
-        wts = wts * self.magnitude_ema.rsqrt()  # input gain
         k = self.conv_kernel
-        y = F.conv2d(x.reshape(1, -1, *x.shape[2:]), wts.reshape(-1, self.in_channels, k, k),
-                     padding=k - 1, groups=n)
-        y = y.reshape(n, -1, *y.shape[2:])
+        y = ops.modulated_conv2d(x, weight, styles, demodulate=not self.is_torgb, padding=k - 1,
+                                 input_gain=self.magnitude_ema.rsqrt())
         return filtered_lrelu(y, self.up_filter, self.down_filter, self.bias, self.up, self.down, self.padding,
                               gain=1.0 if self.is_torgb else ops.SQRT2, slope=1.0 if self.is_torgb else 0.2,
                               clamp=self.conv_clamp)
