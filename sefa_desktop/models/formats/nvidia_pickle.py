@@ -121,11 +121,21 @@ def build_from_data(data: Any, name: str, source: str) -> Any:
     try:
         if variant == "sg3":
             from ..nets.stylegan3 import StyleGAN3Model, build_stylegan3, stylegan3_config_from_nvidia
-            return StyleGAN3Model(build_stylegan3(stylegan3_config_from_nvidia(kwargs), state), name, source)
+            net = build_stylegan3(stylegan3_config_from_nvidia(kwargs), state)
+            _cross_check_layer_names(gen, net.synthesis.layer_names)
+            return StyleGAN3Model(net, name, source)
         cfg = stylegan2_config_from_nvidia(kwargs, variant)
         return StyleGAN2Model(build_stylegan2(cfg, state), name, source)
     except KeyError as e:
         raise ModelLoadError(f"generator init kwargs lack {e}") from None
+
+
+def _cross_check_layer_names(gen: PersistentRecord, ours: list[str]) -> None:
+    """The pickled synthesis keeps its layer names; they must match our recomputed schedule."""
+    syn = (gen.state.get("_modules") or {}).get("synthesis")
+    stored = syn.state.get("layer_names") if isinstance(syn, PersistentRecord) else None
+    if isinstance(stored, list) and [str(n) for n in stored] != ours:
+        raise ModelLoadError(f"StyleGAN3 layer schedule mismatch: file has {stored[:3]}…, we computed {ours[:3]}…")
 
 
 READER = _Reader()

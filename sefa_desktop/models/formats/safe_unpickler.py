@@ -28,6 +28,8 @@ from __future__ import annotations
 import collections
 import io
 import pickle
+import re
+import sys
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -104,11 +106,14 @@ class RestrictedUnpickler(pickle.Unpickler):
             if not isinstance(data, bytes | bytearray):
                 raise ModelLoadError("refused to load: tensor blob is not bytes")
             b.charge(len(data), "tensor blob")
+            fast = _parse_plain_storage_blob(data)
+            if fast is not None:
+                return fast
             try:
                 out = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
             except pickle.UnpicklingError as e:
                 raise ModelLoadError(f"refused to load: a nested tensor blob needs code we do not execute "
-                                     f"({_first_line(e)})") from None
+                                     f"({_torch_refusal(e)})") from None
             except Exception as e:
                 raise ModelLoadError(f"corrupt nested tensor blob ({type(e).__name__}: {_first_line(e)})") \
                     from None
@@ -198,9 +203,70 @@ class _BudgetArray(np.ndarray):
         super().__setstate__(state)
 
 
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_STORAGE_DTYPES = {"FloatStorage": torch.float32, "DoubleStorage": torch.float64, "HalfStorage": torch.float16,
+                   "BFloat16Storage": torch.bfloat16, "LongStorage": torch.int64, "IntStorage": torch.int32,
+                   "ShortStorage": torch.int16, "CharStorage": torch.int8, "ByteStorage": torch.uint8,
+                   "BoolStorage": torch.bool}
+
+
+class _StorageHeaderUnpickler(pickle.Unpickler):
+    """Reads the tiny header pickles of a legacy torch.save(storage) blob; knows no globals but
+    the storage type names (returned as plain strings)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == "torch" and name in _STORAGE_DTYPES:
+            return name
+        raise pickle.UnpicklingError("not a plain storage blob")
+
+    def persistent_load(self, pid: Any) -> Any:
+        return ("pid", pid)
+
+
+def _parse_plain_storage_blob(data: bytes) -> torch.TypedStorage | None:
+    """Fast path for the one blob shape NVIDIA pickles contain: a legacy torch.save of a single
+    CPU storage (magic, protocol 1001, sys info, persistent id, [key], int64 count, raw data).
+    Returns None for anything else; the caller then uses torch.load(weights_only=True)."""
+    try:
+        f = io.BytesIO(data)
+        if _StorageHeaderUnpickler(f).load() != _LEGACY_MAGIC or _StorageHeaderUnpickler(f).load() != 1001:
+            return None
+        info = _StorageHeaderUnpickler(f).load()
+        if not isinstance(info, dict) or info.get("little_endian") is not True or sys.byteorder != "little":
+            return None
+        obj = _StorageHeaderUnpickler(f).load()
+        if not (isinstance(obj, tuple) and len(obj) == 2 and obj[0] == "pid"):
+            return None
+        pid = obj[1]
+        if not (isinstance(pid, tuple) and len(pid) == 6 and pid[0] == "storage" and pid[3] == "cpu"
+                and pid[5] is None and isinstance(pid[4], int) and pid[1] in _STORAGE_DTYPES):
+            return None
+        if _StorageHeaderUnpickler(f).load() != [pid[2]]:
+            return None
+        dtype = _STORAGE_DTYPES[pid[1]]
+        count = f.read(8)
+        if len(count) != 8:
+            return None
+        numel = int.from_bytes(count, "little")
+        start = f.tell()
+        if numel != pid[4] or len(data) - start != numel * dtype.itemsize:
+            return None
+        raw = torch.frombuffer(bytearray(memoryview(data)[start:]), dtype=torch.uint8) if numel else \
+            torch.empty(0, dtype=torch.uint8)
+        return torch.TypedStorage(wrap_storage=raw.untyped_storage(), dtype=dtype, _internal=True)
+    except Exception:
+        return None
+
+
 def _first_line(e: BaseException) -> str:
     s = str(e).strip()
     return s.splitlines()[0][:200] if s else type(e).__name__
+
+
+def _torch_refusal(e: BaseException) -> str:
+    """The 'Unsupported global: GLOBAL x.y' part of torch's long weights-only refusal, if present."""
+    m = re.search(r"GLOBAL ([\w.]+)", str(e))
+    return f"forbidden global '{m.group(1)}'" if m else _first_line(e)
 
 
 def _checked_tensor(storage: Any, offset: Any, size: Any, stride: Any, hooks: Any) -> torch.Tensor:

@@ -55,7 +55,6 @@ from torch import nn
 from ..base import BaseGanModel, LayerInfo
 from ..errors import ModelLoadError
 from . import ops
-from .loading import load_strict
 
 ARCHITECTURES = ("skip", "orig", "resnet")
 
@@ -376,11 +375,35 @@ def stylegan2_config_from_nvidia(init_kwargs: Mapping[str, Any], variant: str) -
 def build_stylegan2(config: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> StyleGAN2Generator:
     """Build from a config dict (keys in the module docstring) and strictly load `state` (canonical names)."""
     try:
-        net = StyleGAN2Generator(config)
+        with torch.device("meta"):  # no memory is allocated for weights we are about to replace
+            net = StyleGAN2Generator(config)
     except (KeyError, TypeError, ValueError) as e:
         raise ModelLoadError(f"bad StyleGAN2 configuration: {type(e).__name__}: {e}") from None
-    load_strict(net, state)
+    load_assign(net, state)
     return net.eval().requires_grad_(False)
+
+
+def load_assign(net: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
+    """Strict load (errors name the key and expected shape) that adopts the given tensors instead of
+    copying them into freshly allocated ones; `net` may live on the meta device."""
+    expected = net.state_dict()
+    load_strict_check(expected, state)
+    net.load_state_dict({k: (state[k] if state[k].dtype == torch.float32 else state[k].float()).contiguous()
+                         for k in expected}, strict=True, assign=True)
+
+
+def load_strict_check(expected: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor]) -> None:
+    missing = [k for k in expected if k not in state]
+    if missing:
+        raise ModelLoadError(f"checkpoint is missing key '{missing[0]}' "
+                             f"(expected shape {tuple(expected[missing[0]].shape)})")
+    for k, v in expected.items():
+        if not isinstance(state[k], torch.Tensor) or tuple(state[k].shape) != tuple(v.shape):
+            got = tuple(state[k].shape) if isinstance(state[k], torch.Tensor) else type(state[k]).__name__
+            raise ModelLoadError(f"key '{k}' has shape {got}, expected {tuple(v.shape)}")
+    unexpected = [k for k in state if k not in expected]
+    if unexpected:
+        raise ModelLoadError(f"checkpoint has unexpected key '{unexpected[0]}'")
 
 
 @dataclass
