@@ -108,6 +108,23 @@ def test_early_exit_and_prefix_reuse(loaded) -> None:
         model.synthesize(ws, max_resolution=12)
 
 
+def test_prefix_stops_between_a_blocks_two_convs(loaded) -> None:
+    model, exp = loaded
+    ws = model.codes(torch.from_numpy(exp["z"]))
+    steps = model.net.synthesis.steps
+    for row in range(1, model.num_layers):
+        prefix = model.prefix_state(ws, row)
+        done = [r for st in steps[:prefix.step] for r in st.rows]
+        todo = [r for st in steps[prefix.step:] for r in st.rows]
+        # Everything reading only rows < row is cached, nothing reading a row ≥ row is.
+        assert max(done, default=-1) < row <= min(todo)
+        assert all(max(st.rows) < row for st in steps[:prefix.step])
+    # A preview smaller than where the prefix stopped still has the size asked for.
+    prefix = model.prefix_state(ws, model.num_layers - 1)
+    small = model.synthesize_from(prefix, ws, max_resolution=8)
+    assert small.shape[-1] == 8
+
+
 def _random_generator(arch: str, c_dim: int = 0, variant: str = "ada", seed: int = 0) -> tuple[StyleGAN2Generator,
                                                                                                dict]:
     kw: dict = dict(z_dim=16, w_dim=16, c_dim=c_dim, img_resolution=16, img_channels=3,

@@ -211,7 +211,7 @@ class _Step:
     """One style-reading step of the synthesis, in forward order (W+ rows are non-decreasing)."""
 
     block: int
-    kind: str  # "convs" (conv0? + conv1) | "torgb"
+    kind: str  # "conv0" | "conv1" | "convs" (resnet: conv0 + conv1 + skip, one step) | "torgb"
     rows: tuple[int, ...]
 
 
@@ -254,7 +254,12 @@ class SynthesisNetwork(nn.Module):
         steps, row = [], 0
         for i in range(len(self.block_resolutions)):
             blk = self.block(i)
-            steps.append(_Step(i, "convs", tuple(range(row, row + blk.num_conv))))
+            if blk.in_channels == 0:
+                steps.append(_Step(i, "conv1", (row,)))
+            elif self.architecture == "resnet":  # the skip branch joins after both convs
+                steps.append(_Step(i, "convs", (row, row + 1)))
+            else:  # one step per conv, so a cached prefix can stop between a block's two convs
+                steps += [_Step(i, "conv0", (row,)), _Step(i, "conv1", (row + 1,))]
             row += blk.num_conv
             if blk.has_torgb:
                 steps.append(_Step(i, "torgb", (row,)))
@@ -270,18 +275,18 @@ class SynthesisNetwork(nn.Module):
             blk = self.block(st.block)
             if max_resolution is not None and blk.resolution > max_resolution:
                 break
-            if st.kind == "convs":
-                if blk.in_channels == 0:
-                    x = blk.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
-                    x = blk.conv1(x, ws[:, st.rows[0]], noise_mode)
-                elif self.architecture == "resnet":
-                    y = blk.skip(x, gain=math.sqrt(0.5))
-                    x = blk.conv0(x, ws[:, st.rows[0]], noise_mode)
-                    x = blk.conv1(x, ws[:, st.rows[1]], noise_mode, gain=math.sqrt(0.5))
-                    x = y + x
-                else:
-                    x = blk.conv0(x, ws[:, st.rows[0]], noise_mode)
-                    x = blk.conv1(x, ws[:, st.rows[1]], noise_mode)
+            if st.kind == "conv1" and blk.in_channels == 0:
+                x = blk.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
+                x = blk.conv1(x, ws[:, st.rows[0]], noise_mode)
+            elif st.kind == "convs":
+                y = blk.skip(x, gain=math.sqrt(0.5))
+                x = blk.conv0(x, ws[:, st.rows[0]], noise_mode)
+                x = blk.conv1(x, ws[:, st.rows[1]], noise_mode, gain=math.sqrt(0.5))
+                x = y + x
+            elif st.kind == "conv0":
+                x = blk.conv0(x, ws[:, st.rows[0]], noise_mode)
+            elif st.kind == "conv1":
+                x = blk.conv1(x, ws[:, st.rows[0]], noise_mode)
             else:
                 if img is not None:
                     img = ops.upsample2d(img, blk.resample_filter)
@@ -330,8 +335,8 @@ class StyleGAN2Generator(nn.Module):
         syn = self.synthesis
         for st in syn.steps:
             blk = syn.block(st.block)
-            if st.kind == "convs":
-                names = ["conv1"] if blk.in_channels == 0 else ["conv0", "conv1"]
+            if st.kind in ("conv0", "conv1", "convs"):
+                names = ["conv0", "conv1"] if st.kind == "convs" else [st.kind]
                 for nm, row in zip(names, st.rows, strict=True):
                     out.append((f"synthesis.b{blk.resolution}.{nm}.affine", row, "conv", getattr(blk, nm).affine))
             else:
@@ -490,9 +495,12 @@ class StyleGAN2Model(BaseGanModel):
         if prefix.noise_mode == "random":
             raise ValueError("a prefix computed with random noise cannot be resumed reproducibly")
         with torch.inference_mode():
+            res = self._check_res(max_resolution)
             _, img = self.net.synthesis.run(codes, prefix.noise_mode, start=prefix.step, x=prefix.x,
-                                            img=prefix.img, max_resolution=self._check_res(max_resolution))
+                                            img=prefix.img, max_resolution=res)
         assert img is not None
+        if res is not None and img.shape[-1] > res:  # the prefix already ran past `res`
+            img = F.interpolate(img, size=(res, res), mode="area")
         return img
 
     # -- SeFa --------------------------------------------------------------------------------------
