@@ -15,6 +15,7 @@ from conftest import fixture_path  # noqa: E402
 from http_fixture import LocalServer  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtGui import QAction  # noqa: E402
+from PySide6.QtWidgets import QPushButton  # noqa: E402
 
 from sefa_desktop.core.directions import DirectionSet  # noqa: E402
 from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
@@ -263,7 +264,9 @@ def test_catalogue_download_then_open_in_the_window(qtbot):
         try:
             view = w.catalogue_view
             assert view is not None and w.catalogue_dock.widget() is view
-            w.catalogue_dock.raise_()
+            assert w.catalogue_dock.visibleRegion().isEmpty()  # tabbed behind the Model pane
+            w.browser.findChild(QPushButton, "catalogueButton").click()
+            assert not w.catalogue_dock.visibleRegion().isEmpty()
             view.filter_edit.setText("fixture")
             assert view.proxy.rowCount() == 1 and view.select("fixture-dcgan")
             with qtbot.waitSignal(view.download_finished, timeout=TIMEOUT) as fin:

@@ -79,6 +79,7 @@ class VideoExportDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("videoExportDialog")
         self.setWindowTitle("Export video")
+        self.setMinimumWidth(560)
         self.model, self.dirs = model, dirs
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
         self.base_edits = dict(base_edits or {})
@@ -145,7 +146,7 @@ class VideoExportDialog(QDialog):
         form.addRow("Frames", self.frames)
         form.addRow("Frames per second", self.fps)
         form.addRow("Size per seed (px)", self.size)
-        form.addRow("", self.pingpong)
+        form.addRow("Loop", self.pingpong)
         form.addRow("Caption", self.caption)
         form.addRow("Format", self.format)
         form.addRow("File", out)
@@ -158,10 +159,18 @@ class VideoExportDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.export_button.setDefault(True)
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self._cancel_or_close)
 
+        n = len(self.base_edits)
+        what = f"{n} active edit{'s' if n != 1 else ''} in the preview" if n else "no active edits"
+        self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · {what} · ψ {truncation_psi:g}")
+        self.summary.setObjectName("hint")
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.summary)
         layout.addLayout(form)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)

@@ -40,12 +40,14 @@ class ExportController(QObject):
 
         # The menu is rebuilt on every opening; the shortcuts live on window-level actions (so they work
         # before the menu was ever opened) and the menu only shows them (text after a tab).
-        window.export_actions += [
+        # Order: what shows images first, the direction files last (next to each other).
+        window.export_actions[:0] = [
             ExportAction("Edit &Video…\tCtrl+Shift+V", self.export_video),
             ExportAction("Gallery &Grid (.png)…\tCtrl+Shift+G", self.export_grid),
             ExportAction("HTML &Page…", self.export_page),
-            ExportAction("Directions &As…", lambda: self.export_directions_as()),
         ]
+        window.export_actions.sort(key=lambda a: a.label.startswith("Directions"))  # stable: keeps the rest
+        window.export_actions.append(ExportAction("Directions &As…", lambda: self.export_directions_as()))
         for label, slot, key in (("Edit Video", self.export_video, "Ctrl+Shift+V"),
                                  ("Gallery Grid", self.export_grid, "Ctrl+Shift+G")):
             act = QAction(label, window)

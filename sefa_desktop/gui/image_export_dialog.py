@@ -47,7 +47,7 @@ class ImageExportDialog(QDialog):
         self.kind = kind
         self.setObjectName(f"{kind}ExportDialog")
         self.setWindowTitle(title)
-        self.setMinimumWidth(460)
+        self.setMinimumWidth(520)
         self.model, self.dirs, self.model_ref = model, dirs, model_ref
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
         self.last_result = ""
@@ -84,6 +84,10 @@ class ImageExportDialog(QDialog):
         out.addWidget(self.path, 1)
         out.addWidget(browse)
 
+        self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · rows: directions"
+                              f"{' per seed' if kind == 'grid' else ' × seeds'} · columns: α steps"
+                              f" · ψ {truncation_psi:g}")
+        self.summary.setObjectName("hint")
         form = QFormLayout()
         form.addRow("Directions", self.count)
         form.addRow("Seeds", self.seeds)
@@ -103,6 +107,9 @@ class ImageExportDialog(QDialog):
         self.buttons.accepted.connect(self.start)
         self.buttons.rejected.connect(self._cancel_or_close)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 14, 16, 12)
+        layout.setSpacing(10)
+        layout.addWidget(self.summary)
         layout.addLayout(form)
         layout.addWidget(self.bar)
         layout.addWidget(self.status)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QTabWidget,
     QWidget,
 )
@@ -349,6 +350,18 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.browser_dock, self.catalogue_dock)
             self.browser_dock.raise_()
         self.view_menu.insertAction(self.view_menu.actions()[3], self.catalogue_dock.toggleViewAction())
+        # Bundled and local checkpoints first (the Model pane), the public catalogue one click below them.
+        browse = QPushButton("Download from the catalogue…", self.browser)
+        browse.setObjectName("catalogueButton")
+        browse.setToolTip("Public GAN checkpoints by family and dataset: download, then open")
+        browse.clicked.connect(self.show_catalogue)
+        self.browser.layout().addWidget(browse)
+
+    def show_catalogue(self) -> None:
+        if self.catalogue_view is not None:
+            self.catalogue_dock.show()
+            self.catalogue_dock.raise_()
+            self.catalogue_view.filter_edit.setFocus()
 
     def open_dialog(self) -> None:
         start = str(Path(settings.recent_models()[0]).parent) if settings.recent_models() else str(Path.home())
