@@ -37,8 +37,6 @@ def start_window(qtbot, **options) -> MainWindow:
 def window(qtbot):
     w = start_window(qtbot)
     yield w
-    if w.exports.dialog is not None:
-        w.exports.dialog.close()
     w.close()
 
 
@@ -95,6 +93,18 @@ def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
     dlg.cancel_button.click()
     qtbot.waitUntil(lambda: not dlg.is_running(), timeout=TIMEOUT)
     assert dlg.last_result.startswith("cancelled"), dlg.last_result
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
+
+    # Esc during an export cancels it; closing the window joins a running export
+    dlg.export_button.click()
+    qtbot.waitUntil(lambda: dlg.bar.value() > 0, timeout=TIMEOUT)
+    dlg.reject()
+    qtbot.waitUntil(lambda: not dlg.is_running(), timeout=TIMEOUT)
+    assert dlg.isVisible() and dlg.last_result.startswith("cancelled")
+    dlg.export_button.click()
+    qtbot.waitUntil(lambda: dlg.bar.value() > 0, timeout=TIMEOUT)
+    w.close()
+    assert w.exports.dialog is None and not dlg.is_running()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.gif"]
 
 

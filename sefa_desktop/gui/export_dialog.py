@@ -281,9 +281,20 @@ class VideoExportDialog(QDialog):
             self._thread = None
         self._worker = None
 
-    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
+    def shutdown(self) -> None:
+        """Cancel a running export and join its thread (the window calls this when it closes)."""
         if self._thread is not None:
             self.cancel()
             self._thread.quit()
             self._thread.wait()
+            self._done("cancelled: nothing was written")
+
+    def reject(self) -> None:  # Esc while exporting cancels the export and keeps its progress in view
+        if self._thread is not None:
+            self.cancel()
+            return
+        super().reject()
+
+    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
+        self.shutdown()
         super().closeEvent(event)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog
+from PySide6.QtWidgets import QFileDialog
 
 from .jobs import ModelCopy
 
@@ -35,7 +35,7 @@ class ExportController(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
-        self.dialog: QDialog | None = None  # the last export dialog opened (tests drive it)
+        self.dialog: Any = None  # the open export dialog (Video/ImageExportDialog; tests drive it)
         from .main_window import ExportAction
 
         # The menu is rebuilt on every opening; the shortcuts live on window-level actions (so they work
@@ -150,13 +150,20 @@ class ExportController(QObject):
                                      noise_mode=noise, amplitude=self.w.gallery.amplitude,
                                      steps=len(self.w.gallery.alphas), model_ref=info["source"], parent=self.w))
 
-    def _open(self, dlg: QDialog) -> None:
-        if self.dialog is not None and self.dialog.isVisible():
-            self.dialog.close()
+    def _open(self, dlg: Any) -> None:
+        self.shutdown()  # one export dialog at a time
         self.dialog = dlg
         dlg.setModal(False)  # exports run beside the window; the dialog shows their progress
         dlg.show()
         dlg.raise_()
+
+    def shutdown(self) -> None:
+        """Cancel and join the export of the open dialog, and close it."""
+        if self.dialog is not None:
+            self.dialog.shutdown()
+            self.dialog.close()
+            self.dialog.deleteLater()
+            self.dialog = None
 
     def export_directions_as(self, path: str | None = None, fmt: str | None = None) -> list[Path]:
         """Write the gallery's directions in another tool's format; returns the files written."""

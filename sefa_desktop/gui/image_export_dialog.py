@@ -191,10 +191,16 @@ class ImageExportDialog(QDialog):
         self.export_button.setEnabled(True)
         self.cancel_button.setText("Close")
 
-    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
+    def shutdown(self) -> None:
+        """Cancel a running export and join its thread (the window calls this when it closes)."""
         self.runner.wait()
+
+    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
+        self.shutdown()
         super().closeEvent(event)
 
-    def reject(self) -> None:
-        self.runner.wait()
+    def reject(self) -> None:  # Esc while exporting cancels the export and keeps its progress in view
+        if self.runner.is_running():
+            self._cancel_or_close()
+            return
         super().reject()

@@ -124,6 +124,8 @@ class JobRunner(QObject):
             self.cancel()
             self._thread.quit()
             self._thread.wait()
+            self._thread, self._worker = None, None  # the job's own queued end signal is ignored now
+            self.cancelled.emit()
 
     @Slot(str)
     def _on_finished(self, message: str) -> None:
@@ -138,8 +140,9 @@ class JobRunner(QObject):
         self._end(self.cancelled)
 
     def _end(self, signal: Any, *args: Any) -> None:
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
+        if self._thread is None:
+            return  # already joined by wait()
+        self._thread.quit()
+        self._thread.wait()
         self._thread, self._worker = None, None
         signal.emit(*args)

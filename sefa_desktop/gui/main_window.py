@@ -293,6 +293,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
+        self.exports.shutdown()
+        if self.catalogue_view is not None:
+            self.catalogue_view.shutdown()
         for purpose in ("load", "factorize", "preview", "thumbs"):
             self.worker.cancel(purpose)
         if self.worker_thread.isRunning():
