@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +71,10 @@ def save_gallery_grid(model: Any, dirs: DirectionSet, indices: Sequence[int], se
 def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int], seeds: Sequence[int],
                          alpha_range: tuple[float, float], steps: int, path: str | Path,
                          truncation_psi: float = 1.0, noise_mode: str = "const", cell: int | None = None,
-                         title: str | None = None) -> Path:
+                         title: str | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
     """An HTML page: one table row per (seed, direction), one column per α, each cell an image file
-    in `<stem>_files/` beside the page. The folder is built aside and swapped in whole."""
+    in `<stem>_files/` beside the page. The folder is built aside and swapped in whole.
+    `progress(rows done, rows)` after each row; an exception it raises aborts (nothing is replaced)."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
@@ -104,6 +105,8 @@ def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int],
                 value = f"{float(dirs.values[i]):.4g}" if float(dirs.values[i]) else ""
                 rows_html.append(f"<tr><th>seed {seed}</th><th>#{i} {label}<br><small>{value}</small></th>"
                                  + "".join(cells) + "</tr>")
+                if progress is not None:
+                    progress(len(rows_html), len(seeds) * len(indices))
         head = "".join(f"<th>{a:+.2f}</th>" for a in alphas)
         title = title or f"{getattr(model, 'name', 'model')}: {dirs.method} directions"
         page = f"""<!DOCTYPE html>

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Slot
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPushButton,
     QTabWidget,
     QWidget,
 )
@@ -50,6 +51,9 @@ class ExportAction:
 
 
 class MainWindow(QMainWindow):
+    modelChanged = Signal(dict)  # after a model was loaded and shown (its info dict)
+    directionsChanged = Signal()  # after a new direction set reached the gallery
+
     def __init__(self, initial_model: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
@@ -76,6 +80,11 @@ class MainWindow(QMainWindow):
         self._ready = False
         self.export_actions: list[ExportAction] = []
         self._fallback = ""
+        self.directions_source = ""  # "" = factorized here; else the file the set was imported from
+        # Keyword arguments for the Catalogue tab's CatalogueView (tests inject a 127.0.0.1 catalogue and
+        # a download policy here before the window is shown).
+        self.catalogue_options: dict = {}
+        self.catalogue_view = None
 
         # panes
         self.browser = ModelBrowser()
@@ -140,6 +149,12 @@ class MainWindow(QMainWindow):
         self._rest_timer.timeout.connect(lambda: self.request_preview(draft=False))
 
         self._build_menus()
+        # Exports, imports and presets: thin controllers over core/ (they import torch only when used).
+        from .export_menu import ExportController
+        from .presets_menu import PresetsController
+
+        self.exports = ExportController(self)
+        self.presets = PresetsController(self)
         self.resize(1400, 900)
         self._restore_layout()
         self._set_busy("Starting… loading the rendering engine")
@@ -179,7 +194,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
-        file_menu = mb.addMenu("&File")
+        file_menu = self.file_menu = mb.addMenu("&File")
         self._action(file_menu, "&Open Checkpoint…", self.open_dialog, QKeySequence.StandardKey.Open)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -205,10 +220,8 @@ class MainWindow(QMainWindow):
             self._action(layers, name.capitalize(), lambda _=False, n=name: self.layer_tree.apply_preset(n),
                          f"Ctrl+{i + 1}")
 
-        # Presets: another feature adds the saved-preset entries and dialogs here.
+        # Presets: filled by gui/presets_menu.PresetsController (saved presets, save, manage).
         self.presets_menu = mb.addMenu("&Presets")
-        empty = self.presets_menu.addAction("No presets yet")
-        empty.setEnabled(False)
 
         view_menu = self.view_menu = mb.addMenu("&View")
         for dock in (self.browser_dock, self.layers_dock, self.preview_dock):
@@ -280,6 +293,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def shutdown(self) -> None:
+        self.exports.shutdown()
+        if self.catalogue_view is not None:
+            self.catalogue_view.shutdown()
         for purpose in ("load", "factorize", "preview", "thumbs"):
             self.worker.cancel(purpose)
         if self.worker_thread.isRunning():
@@ -311,6 +327,7 @@ class MainWindow(QMainWindow):
             self.device_group.addAction(act)
         self._on_device_changed(info["device"])
         self._add_catalogue()
+        self.presets.check_store()  # damaged preset files are moved aside and reported now
         last = self.qsettings.value("model/last", "")
         first = self.initial_model or (str(last) if last else "") or info["default"]
         # If the remembered model is gone, say so and open the bundled default instead.
@@ -323,11 +340,12 @@ class MainWindow(QMainWindow):
         try:
             from .catalogue_view import CatalogueView
 
-            view = CatalogueView()
+            view = CatalogueView(**self.catalogue_options)
         except Exception as e:  # a broken catalogue must not take the app down
             self.show_error(f"Catalogue unavailable: {e}")
             return
         view.open_requested.connect(self.open_model)
+        self.catalogue_view = view
         self.catalogue_dock = QDockWidget("Catalogue", self)
         self.catalogue_dock.setObjectName("catalogueDock")
         self.catalogue_dock.setWidget(view)
@@ -335,6 +353,18 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(self.browser_dock, self.catalogue_dock)
             self.browser_dock.raise_()
         self.view_menu.insertAction(self.view_menu.actions()[3], self.catalogue_dock.toggleViewAction())
+        # Bundled and local checkpoints first (the Model pane), the public catalogue one click below them.
+        browse = QPushButton("Download from the catalogue…", self.browser)
+        browse.setObjectName("catalogueButton")
+        browse.setToolTip("Public GAN checkpoints by family and dataset: download, then open")
+        browse.clicked.connect(self.show_catalogue)
+        self.browser.layout().addWidget(browse)
+
+    def show_catalogue(self) -> None:
+        if self.catalogue_view is not None:
+            self.catalogue_dock.show()
+            self.catalogue_dock.raise_()
+            self.catalogue_view.filter_edit.setFocus()
 
     def open_dialog(self) -> None:
         start = str(Path(settings.recent_models()[0]).parent) if settings.recent_models() else str(Path.home())
@@ -379,9 +409,11 @@ class MainWindow(QMainWindow):
         if Path(info["source"]).exists():  # a path: the worker has added it to the recents
             self.browser.refresh_recent()
         self.dirs = None
+        self.directions_source = ""
         self.gallery.set_directions([])
         self.preview.image.set_message("Factorizing…")
         self.refactorize(self.layer_tree.selected())
+        self.modelChanged.emit(info)
 
     @Slot(int, str)
     def _on_load_failed(self, gen: int, message: str) -> None:
@@ -419,15 +451,22 @@ class MainWindow(QMainWindow):
     def _on_directions(self, gen: int, result) -> None:
         if gen != self._fact_gen or result.model_gen != self.model_gen:
             return
+        self.set_direction_result(result)
+
+    def set_direction_result(self, result, names: list[str] | None = None, source: str = "") -> None:
+        """Show a direction set in the gallery: factorized by the worker, or imported from `source`."""
         self.dirs = result
         self.dirs_gen += 1
-        self.gallery.set_directions(result.values)
+        self.directions_source = source
+        self.gallery.set_directions(result.values, names)
         self.gallery.model.set_context(self._thumb_context())
         multi = self.model_info is not None and self.model_info["num_layers"] > 1
-        where = f" · W+ rows {_ranges(result.layers)}" if multi else ""
-        self.gallery_sub.setText(f"{len(result.values)} by eigenvalue{where} · drag a card sideways to edit")
+        where = f" · W+ rows {_ranges(result.layers)}" if multi and result.layers else ""
+        what = f"imported from {Path(source).name}" if source else "by eigenvalue"
+        self.gallery_sub.setText(f"{len(result.values)} {what}{where} · drag a card sideways to edit")
         self.request_preview()
         self.gallery.request_visible()
+        self.directionsChanged.emit()
 
     def _on_renamed(self, row: int, name: str) -> None:
         for e in self.preview.edits:

@@ -7,6 +7,7 @@ preset files that were moved aside (damaged or from a newer version) are shown, 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,8 +35,20 @@ class PresetsPane(QWidget):
         self.setObjectName("presetsPane")
         self.store = store or PresetStore()
         self._provider: Callable[[], Preset] | None = None
+        self.hint = QLabel("Double-click a preset to apply it: its model, layers, seed and edits.")
+        self.hint.setObjectName("hint")
+        self.hint.setWordWrap(True)
         self.list = QListWidget()
+        self.list.setObjectName("presetsList")
+        self.list.setSpacing(2)
         self.list.itemDoubleClicked.connect(lambda _item: self.apply_selected())
+        self.list.currentItemChanged.connect(lambda *_: self._show_details())
+        self.details = QLabel("")
+        self.details.setObjectName("presetDetails")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self._presets: dict[str, Preset] = {}
+        self._status: dict[str, str] = {}
         self.message = QLabel("")
         self.message.setObjectName("presetsMessage")
         self.message.setWordWrap(True)
@@ -49,7 +62,10 @@ class PresetsPane(QWidget):
             buttons.addWidget(b)
             self.buttons[key] = b
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.hint)
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.details)
         layout.addLayout(buttons)
         layout.addWidget(self.message)
         self.refresh()
@@ -60,18 +76,43 @@ class PresetsPane(QWidget):
     @Slot()
     def refresh(self) -> None:
         presets, messages = self.store.load_all()
+        current = self.selected_name()
         self.list.clear()
+        self._presets = {p.name: p for p in presets}
+        self._status = {}
         for p in presets:
             try:
                 status = model_status(p)
             except OSError:
                 status = "unreadable"
+            self._status[p.name] = status
             note = "" if status == "ok" else f"  (model {status})"
             item = QListWidgetItem(f"{p.name}{note}")
             item.setData(Qt.ItemDataRole.UserRole, p.name)
             item.setToolTip(f"{p.model.ref} · {len(p.edits)} edit(s) · seeds {p.seeds}")
             self.list.addItem(item)
+            if p.name == current:
+                self.list.setCurrentItem(item)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        self._show_details()
         self.message.setText("\n".join(messages))
+
+    def _show_details(self) -> None:
+        """What the selected preset holds, in two short lines."""
+        p = self._presets.get(self.selected_name() or "")
+        if p is None:
+            self.details.setText("<i>No presets yet: set up a model and edits, then “Save current…”.</i>"
+                                 if not self._presets else "")
+            return
+        status = self._status.get(p.name, "ok")
+        model = html.escape(Path(p.model.ref).name if p.model.kind == "path" else p.model.ref)
+        flag = "" if status == "ok" else f" <span style='color:#e5484d'>(model {html.escape(status)})</span>"
+        edits = ", ".join(f"{html.escape(e.name)} {e.alpha:+.2f}" for e in p.edits[:4]) or "no edits"
+        if len(p.edits) > 4:
+            edits += f", … ({len(p.edits)} in all)"
+        self.details.setText(f"<b>{model}</b>{flag} · seed {', '.join(map(str, p.seeds))} · ψ {p.truncation:g}"
+                             f" · noise {html.escape(p.noise_mode)}<br>{edits}")
 
     def selected_name(self) -> str | None:
         item = self.list.currentItem()

@@ -305,6 +305,7 @@ class RenderWorker(QObject):
             source=source, name=str(model.name), family=str(model.family), resolution=int(model.resolution),
             z_dim=int(model.z_dim), w_dim=None if model.w_dim is None else int(model.w_dim),
             num_layers=int(model.num_layers), edit_space=str(getattr(model, "edit_space", "z")),
+            latent_dim=int(getattr(model, "latent_dim", 0) or model.w_dim or model.z_dim),  # a direction's length
             layers=[(int(li.index), str(li.name), int(li.resolution)) for li in model.layers],
             device=self.device)
 
