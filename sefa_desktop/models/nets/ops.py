@@ -25,16 +25,17 @@ def bias_act(x: torch.Tensor, b: torch.Tensor | None, act: str = "linear", gain:
              clamp: float | None = None, alpha: float = 0.2) -> torch.Tensor:
     """x + b (along dim 1) → activation → × gain → clamp(±clamp). `gain` includes the activation's
     default gain (√2 for lrelu), as the callers compute it."""
-    if b is not None:
-        x = x + b.reshape([1, -1] + [1] * (x.ndim - 2))
-    if act == "lrelu":
-        x = F.leaky_relu(x, alpha)
-    elif act != "linear":
+    if act not in ("lrelu", "linear"):
         raise ValueError(f"unsupported activation {act!r}")
+    # One new tensor, then in place: at high resolution these passes are memory-bound, and fresh
+    # allocations for each cost as much as the arithmetic.
+    x = x + b.reshape([1, -1] + [1] * (x.ndim - 2)) if b is not None else x.clone()
+    if act == "lrelu":
+        F.leaky_relu(x, alpha, inplace=True)
     if gain != 1:
-        x = x * gain
+        x.mul_(gain)
     if clamp is not None and clamp >= 0:
-        x = x.clamp(-clamp, clamp)
+        x.clamp_(-clamp, clamp)
     return x
 
 
@@ -82,8 +83,9 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
                      noise: torch.Tensor | None = None, input_gain: torch.Tensor | float | None = None) -> torch.Tensor:
     """Per-sample modulated (and optionally demodulated) convolution, batched.
 
-    x [N, I, H, W], weight [O, I, k, k], styles [N, I]. Instead of building N modulated weight
-    tensors and running a grouped conv (slow on CPU for N > 1), the modulation scales the input
+    x [N, I, H, W], weight [O, I, k, k], styles [N, I]. For N = 1 the modulation and demodulation
+    are folded into the weights (NVIDIA's fused path without groups). For N > 1, instead of building N
+    modulated weight tensors and running a grouped conv (slow on CPU), the modulation scales the input
     channels and the demodulation scales the output channels around one shared-weight conv:
     conv(x·s, W)·d equals conv(x, W·s)·d exactly in real arithmetic (NVIDIA's non-fused path).
     up=2 is a stride-2 transposed conv (weight not flipped) followed by the FIR `resample_filter`
@@ -93,7 +95,31 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     o, i, kh, kw = weight.shape
     # input_gain (StyleGAN3's magnitude EMA) scales the input after demodulation is computed
     s = styles if input_gain is None else styles * input_gain
+    if n == 1:
+        # One sample (the app's preview): fold modulation and demodulation into the weights, which
+        # are far smaller than the activations at high resolution — two full passes over x saved.
+        wt = weight * s.reshape(1, i, 1, 1)
+        if demodulate:
+            d = (styles.square() @ weight.square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()
+            wt = wt * d.reshape(o, 1, 1, 1)
+        y = _conv_up(x, wt, padding, up, resample_filter)
+        if noise is not None:
+            y.add_(noise)
+        return y
     x = x * s.reshape(n, i, 1, 1)
+    y = _conv_up(x, weight, padding, up, resample_filter)
+    if demodulate:
+        # d[n, o] = rsqrt(Σ_i,k (W[o,i,k]·s[n,i])² + 1e-8): one small matmul instead of N weight copies
+        d = (styles.square() @ weight.square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()
+        y.mul_(d.reshape(n, o, 1, 1))
+    if noise is not None:
+        y.add_(noise)
+    return y
+
+
+def _conv_up(x: torch.Tensor, weight: torch.Tensor, padding: int, up: int,
+             resample_filter: torch.Tensor | None) -> torch.Tensor:
+    o, i, kh, kw = weight.shape
     if up == 1:
         y = F.conv2d(x, weight, padding=padding)
     else:
@@ -104,10 +130,4 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
         px0 = padding + (fw + up - 1) // 2 - (kw - 1)
         px1 = padding + (fw - up) // 2 - (kw - up)
         y = upfirdn2d(y, resample_filter, padding=(px0, px1, px0, px1), gain=up * up)
-    if demodulate:
-        # d[n, o] = rsqrt(Σ_i,k (W[o,i,k]·s[n,i])² + 1e-8): one small matmul instead of N weight copies
-        d = (styles.square() @ weight.square().sum(dim=[2, 3]).t() + 1e-8).rsqrt()
-        y = y * d.reshape(n, o, 1, 1)
-    if noise is not None:
-        y = y + noise
     return y
