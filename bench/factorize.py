@@ -5,7 +5,7 @@ is conv layer i's style affine (C_in_i × 512), row 17 the final ToRGB's (32 × 
 official genforce selection. The official algorithm (genforce/sefa `factorize_weight`): concatenate,
 normalize columns, `np.linalg.eig` of the Gram matrix, then sort.
 
-    python bench/factorize.py [--repeats 7]
+    python bench/factorize.py [--repeats 7] [--threads N]
 
 Prints median times and ratios for (a) a first factorization of all rows on a fresh model (our
 per-row Gram cache cold) and (b) a change of layer selection (cache warm), and checks that the
@@ -15,13 +15,30 @@ top-10 directions agree (|cos| ≥ 0.999).
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
-import torch
 
-from sefa_desktop.core import factorize
+def _threads_from_argv() -> int:
+    """Thread count for BLAS and torch (default: one per core); read before numpy/torch import,
+    when their pools start."""
+    argv = sys.argv[1:]
+    return int(argv[argv.index("--threads") + 1]) if "--threads" in argv else (os.cpu_count() or 1)
+
+
+THREADS = _threads_from_argv()
+for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(THREADS)
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sefa_desktop.core import factorize  # noqa: E402
 
 W_DIM = 512
 
@@ -75,7 +92,10 @@ def median_time(fn, repeats: int) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--threads", type=int, default=None, help="BLAS/torch threads for both (default: one "
+                    "per core; on a busy machine use 1, as spinning thread pools distort the figures)")
     args = ap.parse_args()
+    torch.set_num_threads(THREADS)
     rng = np.random.default_rng(0)
     weights = [rng.standard_normal(s).astype(np.float32) for s in stylegan2_1024_shapes()]
     all_rows = list(range(18))

@@ -8,7 +8,7 @@ import torch
 from fakes import FakeStyleModel
 
 from sefa_desktop.core import factorize
-from sefa_desktop.core.factorize import layer_gram, normalized_rows
+from sefa_desktop.core.factorize import layer_gram, normalized_rows, selection_gram
 
 
 def _official(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -73,8 +73,23 @@ def test_layer_selection_uses_only_chosen_rows():
 def test_cached_per_row_grams_equal_direct_gram():
     model = FakeStyleModel()
     total = sum(layer_gram(model, r) for r in range(model.num_layers))
-    an = normalized_rows(model.selector_weight(None))
+    an = normalized_rows(model.selector_weight(None)).double()
     assert torch.allclose(total, an.T @ an, atol=1e-4)
+
+
+def test_selection_gram_from_the_full_gram_minus_the_rest_is_exact():
+    model = FakeStyleModel(num_layers=8)
+    factorize(model)  # caches the full Gram first, as the app's first factorization does
+    rows = [0, 1, 2, 3, 5, 6]  # more than half: full Gram minus rows 4 and 7
+    an = normalized_rows(model.selector_weight(rows)).double()
+    assert torch.allclose(selection_gram(model, rows), an.T @ an, atol=1e-5)
+    few = [2, 4]
+    an = normalized_rows(model.selector_weight(few)).double()
+    assert torch.allclose(selection_gram(model, few), an.T @ an, atol=1e-5)
+    # And the directions agree with a fresh model's direct computation.
+    a = factorize(model, layers=rows)
+    b = factorize(FakeStyleModel(num_layers=8), layers=rows)
+    assert np.allclose(a.vectors[:5], b.vectors[:5], atol=1e-4)
 
 
 def test_compat_genforce_changes_only_the_rgb_selection():

@@ -4,8 +4,12 @@ SeFa: the directions n that change y = A z + b most are the top eigenvectors of 
 (one per output unit of the selector) normalized to unit length, as the official code does.
 
 Speed: because rows are normalized one by one, AᵀA is the sum over W+ rows of per-row Gram matrices
-Gᵢ = Aᵢᵀ Aᵢ. We compute each Gᵢ once per model (cached weakly on the model), so every later layer
-selection is a sum of small d×d matrices plus one symmetric eigendecomposition (`torch.linalg.eigh`).
+Gᵢ = Aᵢᵀ Aᵢ. The Gram of all rows comes from one symmetric rank-k product (numpy's `A.T @ A` runs
+BLAS syrk: half a general product's work); each Gᵢ is computed the first time a selection needs it.
+Both are cached weakly on the model, so a later layer selection is a sum of d×d matrices — or the
+full Gram minus the unselected rows' ones, whichever touches fewer rows — plus one symmetric
+eigendecomposition (`torch.linalg.eigh`). Grams are kept in float64 so those sums and differences
+lose nothing that matters.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ COMPAT_MODES = (None, "genforce", "rosinality")
 # rosinality's closed_form_factorization.py stacks the raw weights: no row normalization.
 _UNNORMALIZED = {"rosinality"}
 
-# model → {(compat, row): Gram (d, d) float32 on CPU}. Weak keys: a closed model frees its cache.
+# model → {(compat, row): Gram (d, d) float64 on CPU; row -1 = all rows}. Weak keys: a closed
+# model frees its cache.
 _GRAM_CACHE: weakref.WeakKeyDictionary[Any, dict[tuple[str | None, int], torch.Tensor]] = \
     weakref.WeakKeyDictionary()
+_ALL = -1
 
 
 def normalized_rows(a: torch.Tensor) -> torch.Tensor:
@@ -41,18 +47,47 @@ def _selector(model: Any, layers: list[int] | None, compat: str | None) -> torch
     return model.selector_weight(layers, compat=compat)
 
 
-def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
-    """Gᵢ = ÂᵢᵀÂᵢ for one W+ row (normalized rows), cached per model."""
+def _cache(model: Any) -> dict[tuple[str | None, int], torch.Tensor]:
     try:
-        cache = _GRAM_CACHE.setdefault(model, {})
+        return _GRAM_CACHE.setdefault(model, {})
     except TypeError:  # not weak-referenceable: compute without caching
-        cache = {}
+        return {}
+
+
+def _gram(model: Any, rows: list[int] | None, compat: str | None) -> torch.Tensor:
+    a = _selector(model, rows, compat)
+    a = a.detach().to("cpu", torch.float32) if compat in _UNNORMALIZED else normalized_rows(a)
+    an = a.numpy()
+    return torch.from_numpy((an.T @ an).astype(np.float64))  # A.T @ A on one buffer: BLAS syrk
+
+
+def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
+    """Gᵢ = ÂᵢᵀÂᵢ for one W+ row (normalized rows), float64, cached per model."""
+    cache = _cache(model)
     key = (compat, int(row))
     if key not in cache:
-        a = _selector(model, [int(row)], compat)
-        a = a.detach().to("cpu", torch.float32) if compat in _UNNORMALIZED else normalized_rows(a)
-        cache[key] = a.t() @ a if a.numel() else torch.zeros(a.shape[1], a.shape[1])
+        cache[key] = _gram(model, [int(row)], compat)
     return cache[key]
+
+
+def selection_gram(model: Any, rows: list[int], compat: str | None = None) -> torch.Tensor:
+    """ÂᵀÂ over the chosen W+ rows, from the cached Grams, computing only what is missing."""
+    cache = _cache(model)
+    everything = list(range(int(model.num_layers)))
+    if rows == everything:
+        if (compat, _ALL) not in cache:
+            cache[(compat, _ALL)] = _gram(model, None, compat)
+        return cache[(compat, _ALL)]
+    others = [r for r in everything if r not in rows]
+    if (compat, _ALL) in cache and len(others) < len(rows):
+        gram = cache[(compat, _ALL)].clone()
+        for r in others:
+            gram -= layer_gram(model, r, compat)
+        return gram
+    gram = layer_gram(model, rows[0], compat).clone()
+    for r in rows[1:]:
+        gram += layer_gram(model, r, compat)
+    return gram
 
 
 def _sign_fix(vectors: torch.Tensor) -> torch.Tensor:
@@ -100,9 +135,7 @@ def factorize(
     if method == "pca":
         vectors, values = _pca(model, num_samples, seed)
     else:
-        gram = torch.zeros_like(layer_gram(model, rows[0], compat))
-        for r in rows:
-            gram += layer_gram(model, r, compat)
+        gram = selection_gram(model, rows, compat).to(torch.float32)
         values, vectors = torch.linalg.eigh(gram)  # ascending, columns
         values = values.flip(0)
         vectors = vectors.flip(1).t().contiguous()
