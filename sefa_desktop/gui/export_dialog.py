@@ -11,72 +11,44 @@ animate them from 0 to their α (a keyframe path).
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..core.directions import DirectionSet
-from .jobs import resolve_model
+from .job_dialog import JobDialog
+from .jobs import JobCancelled, Progress, resolve_model, whole_message
 
 MOTIONS = [("sweep", "Sweep the direction"), ("sweep-on-edits", "Sweep it on top of the active edits"),
            ("edits", "Active edits: from 0 to their α")]
 FORMATS = [("WebM (VP9)", ".webm"), ("MP4 (H.264)", ".mp4"), ("GIF", ".gif"), ("Animated WebP", ".webp")]
 
 
-class _ExportWorker(QObject):
-    progress = Signal(int, int)
-    finished = Signal(str)
-    failed = Signal(str)
-    cancelled = Signal()
-
-    def __init__(self, model: Any, spec: Any, path: Path, cancel: threading.Event) -> None:
-        super().__init__()
-        self.model, self.spec, self.path, self.cancel = model, spec, path, cancel
-
-    @Slot()
-    def run(self) -> None:
-        from ..core.video import ExportCancelled, export_video
-
-        try:
-            model = resolve_model(self.model)  # this thread's own copy (never the render worker's)
-            if self.cancel.is_set():
-                raise ExportCancelled
-            res = export_video(model, self.spec, self.path, progress=self.progress.emit, cancel=self.cancel)
-        except ExportCancelled:
-            self.cancelled.emit()
-        except Exception as e:  # every failure is shown as one line in the dialog
-            self.failed.emit(str(e) or type(e).__name__)
-        else:
-            self.finished.emit(f"wrote {res.path.name}: {res.width}×{res.height}, {res.frames} frames, "
-                               f"{res.codec}, {res.seconds:.1f} s")
-
-
-class VideoExportDialog(QDialog):
+class VideoExportDialog(JobDialog):
     """Settings → Export → progress bar + Cancel. `last_result` holds the final status line."""
+
+    progress_unit = "frames"
+    starting_text = "rendering…"
 
     def __init__(self, model: Any, dirs: DirectionSet, index: int = 0, seed: int = 0, truncation_psi: float = 1.0,
                  noise_mode: str = "const", base_edits: dict[int, float] | None = None,
                  edit_layers: dict[int, tuple[int, ...]] | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, describe=whole_message)  # the whole message of a failure, not its first line
         self.setObjectName("videoExportDialog")
         self.setWindowTitle("Export video")
         self.setMinimumWidth(560)
@@ -84,10 +56,6 @@ class VideoExportDialog(QDialog):
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
         self.base_edits = dict(base_edits or {})
         self.edit_layers = dict(edit_layers or {})
-        self._thread: QThread | None = None
-        self._worker: _ExportWorker | None = None
-        self._cancel = threading.Event()
-        self.last_result = ""
 
         self.direction = QComboBox()
         for i in range(len(dirs)):
@@ -151,30 +119,11 @@ class VideoExportDialog(QDialog):
         form.addRow("Format", self.format)
         form.addRow("File", out)
 
-        self.bar = QProgressBar()
-        self.bar.setVisible(False)
-        self.status = QLabel("")
-        self.status.setObjectName("exportStatus")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.export_button.setDefault(True)
-        self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self._cancel_or_close)
-
         n = len(self.base_edits)
         what = f"{n} active edit{'s' if n != 1 else ''} in the preview" if n else "no active edits"
         self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · {what} · ψ {truncation_psi:g}")
         self.summary.setObjectName("hint")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 12)
-        layout.setSpacing(10)
-        layout.addWidget(self.summary)
-        layout.addLayout(form)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
+        self._lay_out(self.summary, form)
 
     # -- settings ----------------------------------------------------------------------------------
     @Slot(int)
@@ -215,86 +164,23 @@ class VideoExportDialog(QDialog):
         return sweep_spec(self.dirs, index, self.lo.value(), self.hi.value(), **kw)
 
     # -- running -------------------------------------------------------------------------------------
-    def is_running(self) -> bool:
-        return self._thread is not None
+    def _make_job(self) -> tuple[Callable[[Progress], str], int]:
+        spec = self.spec()
+        spec.validate()
+        model, path, runner = self.model, Path(self.path.text()).expanduser(), self.runner
 
-    @Slot()
-    def start(self) -> None:
-        if self._thread is not None:
-            return
-        try:
-            spec = self.spec()
-            spec.validate()
-        except ValueError as e:
-            self.status.setText(str(e))
-            return
-        self._cancel = threading.Event()
-        self._worker = _ExportWorker(self.model, spec, Path(self.path.text()).expanduser(), self._cancel)
-        self._thread = QThread(self)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
-        self._worker.progress.connect(self._on_progress)
-        self._worker.finished.connect(self._on_finished)
-        self._worker.failed.connect(self._on_failed)
-        self._worker.cancelled.connect(self._on_cancelled)
-        self.bar.setRange(0, spec.frames)
-        self.bar.setValue(0)
-        self.bar.setVisible(True)
-        self.export_button.setEnabled(False)
-        self.status.setText("rendering…")
-        self._thread.start()
+        def job(progress: Progress) -> str:
+            from ..core.video import ExportCancelled, export_video
 
-    def cancel(self) -> None:
-        self._cancel.set()
+            cancel = runner.cancel_event
+            try:
+                m = resolve_model(model)  # this thread's own copy (never the render worker's)
+                if cancel.is_set():
+                    raise ExportCancelled
+                res = export_video(m, spec, path, progress=progress, cancel=cancel)
+            except ExportCancelled:
+                raise JobCancelled from None
+            return (f"wrote {res.path.name}: {res.width}×{res.height}, {res.frames} frames, "
+                    f"{res.codec}, {res.seconds:.1f} s")
 
-    @Slot()
-    def _cancel_or_close(self) -> None:
-        if self._thread is not None:
-            self.cancel()
-        else:
-            self.reject()
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        self.bar.setValue(done)
-        self.status.setText(f"{done}/{total} frames")
-
-    @Slot(str)
-    def _on_finished(self, message: str) -> None:
-        self._done(message)
-
-    @Slot(str)
-    def _on_failed(self, message: str) -> None:
-        self._done(f"failed: {message}")
-
-    @Slot()
-    def _on_cancelled(self) -> None:
-        self._done("cancelled: nothing was written")
-
-    def _done(self, message: str) -> None:
-        self.last_result = message
-        self.status.setText(message)
-        self.export_button.setEnabled(True)
-        if self._thread is not None:
-            self._thread.quit()
-            self._thread.wait()
-            self._thread = None
-        self._worker = None
-
-    def shutdown(self) -> None:
-        """Cancel a running export and join its thread (the window calls this when it closes)."""
-        if self._thread is not None:
-            self.cancel()
-            self._thread.quit()
-            self._thread.wait()
-            self._done("cancelled: nothing was written")
-
-    def reject(self) -> None:  # Esc while exporting cancels the export and keeps its progress in view
-        if self._thread is not None:
-            self.cancel()
-            return
-        super().reject()
-
-    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
-        self.shutdown()
-        super().closeEvent(event)
+        return job, spec.frames

@@ -6,28 +6,26 @@ their own model copy (gui/jobs.py); this dialog collects the settings and shows 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QSpinBox,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..core.directions import DirectionSet
-from .jobs import JobRunner, Progress, resolve_model
+from .job_dialog import JobDialog
+from .jobs import Progress, resolve_model
 
 KINDS = {
     "grid": ("Export gallery grid", "PNG image (*.png)", ".png", "grid"),
@@ -35,9 +33,14 @@ KINDS = {
 }
 
 
-class ImageExportDialog(QDialog):
+class ImageExportDialog(JobDialog):
     """`kind` "grid" (one PNG: rows = directions per seed, columns = α, recipe in the PNG) or "page"
     (HTML table, images in `<name>_files/`). `last_result` holds the final status line."""
+
+    progress_unit = "rows"
+    starting_text = "preparing…"
+    cancelling_text = "cancelling…"
+    close_when_idle = True
 
     def __init__(self, kind: str, model: Any, dirs: DirectionSet, seed: int = 0, truncation_psi: float = 1.0,
                  noise_mode: str = "const", amplitude: float = 3.0, steps: int = 5, model_ref: str = "",
@@ -50,12 +53,6 @@ class ImageExportDialog(QDialog):
         self.setMinimumWidth(520)
         self.model, self.dirs, self.model_ref = model, dirs, model_ref
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
-        self.last_result = ""
-        self.runner = JobRunner(self)
-        self.runner.progress.connect(self._on_progress)
-        self.runner.finished.connect(lambda m: self._done(m))
-        self.runner.failed.connect(lambda m: self._done(f"failed: {m}"))
-        self.runner.cancelled.connect(lambda: self._done("cancelled: nothing was written"))
 
         self.count = QSpinBox()
         self.count.setRange(1, max(1, len(dirs)))
@@ -95,28 +92,7 @@ class ImageExportDialog(QDialog):
         form.addRow("Columns (α steps)", self.steps)
         form.addRow("Image size", self.cell)
         form.addRow("File", out)
-        self.bar = QProgressBar()
-        self.bar.setVisible(False)
-        self.status = QLabel("")
-        self.status.setObjectName("exportStatus")
-        self.status.setWordWrap(True)
-        self.buttons = QDialogButtonBox()
-        self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
-        self.export_button.setDefault(True)
-        self.buttons.accepted.connect(self.start)
-        self.buttons.rejected.connect(self._cancel_or_close)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 14, 16, 12)
-        layout.setSpacing(10)
-        layout.addWidget(self.summary)
-        layout.addLayout(form)
-        layout.addWidget(self.bar)
-        layout.addWidget(self.status)
-        layout.addWidget(self.buttons)
-
-    def is_running(self) -> bool:
-        return self.runner.is_running()
+        self._lay_out(self.summary, form)
 
     @Slot()
     def _browse(self) -> None:
@@ -130,19 +106,11 @@ class ImageExportDialog(QDialog):
         except ValueError:
             raise ValueError(f"seeds must be whole numbers, not '{self.seeds.text()}'") from None
 
-    @Slot()
-    def start(self) -> None:
-        if self.runner.is_running():
-            return
-        try:
-            seeds = self._seeds()
-        except ValueError as e:
-            self.status.setText(str(e))
-            return
+    def _make_job(self) -> tuple[Callable[[Progress], str], int]:
+        seeds = self._seeds()
         path = Path(self.path.text()).expanduser()
         if not path.parent.is_dir():
-            self.status.setText(f"folder {path.parent} does not exist")
-            return
+            raise ValueError(f"folder {path.parent} does not exist")
         indices = list(range(self.count.value()))
         a, steps, cell = float(self.amplitude.value()), int(self.steps.value()), int(self.cell.value())
         model, dirs, kind = self.model, self.dirs, self.kind
@@ -161,46 +129,4 @@ class ImageExportDialog(QDialog):
                                  noise_mode=noise, cell=cell, progress=progress)
             return f"wrote {path.name} and {path.stem}_files/ ({len(seeds) * len(indices) * steps} images)"
 
-        self.bar.setRange(0, len(seeds) * len(indices))
-        self.bar.setValue(0)
-        self.bar.setVisible(True)
-        self.export_button.setEnabled(False)
-        self.cancel_button.setText("Cancel")
-        self.status.setText("preparing…")
-        self.runner.start(job)
-
-    def cancel(self) -> None:
-        self.runner.cancel()
-
-    @Slot()
-    def _cancel_or_close(self) -> None:
-        if self.runner.is_running():
-            self.cancel()
-            self.status.setText("cancelling…")
-        else:
-            self.reject()
-
-    @Slot(int, int)
-    def _on_progress(self, done: int, total: int) -> None:
-        self.bar.setValue(done)
-        self.status.setText(f"{done}/{total} rows")
-
-    def _done(self, message: str) -> None:
-        self.last_result = message
-        self.status.setText(message)
-        self.export_button.setEnabled(True)
-        self.cancel_button.setText("Close")
-
-    def shutdown(self) -> None:
-        """Cancel a running export and join its thread (the window calls this when it closes)."""
-        self.runner.wait()
-
-    def closeEvent(self, event: Any) -> None:  # never leave a render thread behind
-        self.shutdown()
-        super().closeEvent(event)
-
-    def reject(self) -> None:  # Esc while exporting cancels the export and keeps its progress in view
-        if self.runner.is_running():
-            self._cancel_or_close()
-            return
-        super().reject()
+        return job, len(seeds) * len(indices)

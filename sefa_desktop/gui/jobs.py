@@ -55,9 +55,10 @@ class _JobWorker(QObject):
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, fn: Callable[[Progress], str], cancel: threading.Event) -> None:
+    def __init__(self, fn: Callable[[Progress], str], cancel: threading.Event,
+                 describe: Callable[[Exception], str]) -> None:
         super().__init__()
-        self.fn, self.cancel = fn, cancel
+        self.fn, self.cancel, self.describe = fn, cancel, describe
 
     def _report(self, done: int, total: int) -> None:
         if self.cancel.is_set():
@@ -72,25 +73,36 @@ class _JobWorker(QObject):
             message = self.fn(self._report)
         except JobCancelled:
             self.cancelled.emit()
-        except Exception as e:  # every failure becomes one line in the UI
-            text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            self.failed.emit(text)
+        except Exception as e:  # every failure becomes a message in the UI
+            self.failed.emit(self.describe(e))
         else:
             self.finished.emit(message)
 
 
+def first_line(e: Exception) -> str:
+    """A failure as one line: the first line of its message, else its type's name."""
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+def whole_message(e: Exception) -> str:
+    """A failure's whole message, else its type's name."""
+    return str(e) or type(e).__name__
+
+
 class JobRunner(QObject):
     """Runs one `fn(progress) -> status line` at a time in a QThread. `progress(done, total)` raises
-    JobCancelled once `cancel()` was called, so a job stops at its next step. Signals arrive on the
-    thread that owns the runner (the GUI thread)."""
+    JobCancelled once `cancel()` was called, so a job stops at its next step; a job that hands the
+    cancel on to a library call reads `cancel_event`. A failure is reported as `describe(exception)`.
+    Signals arrive on the thread that owns the runner (the GUI thread)."""
 
     progress = Signal(int, int)
     finished = Signal(str)
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, describe: Callable[[Exception], str] = first_line) -> None:
         super().__init__(parent)
+        self.describe = describe
         self._thread: QThread | None = None
         self._worker: _JobWorker | None = None
         self._cancel = threading.Event()
@@ -98,11 +110,16 @@ class JobRunner(QObject):
     def is_running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def cancel_event(self) -> threading.Event:
+        """The running (or last) job's cancel flag: set by `cancel()`."""
+        return self._cancel
+
     def start(self, fn: Callable[[Progress], str]) -> bool:
         if self._thread is not None:
             return False
         self._cancel = threading.Event()
-        self._worker = _JobWorker(fn, self._cancel)
+        self._worker = _JobWorker(fn, self._cancel, self.describe)
         self._thread = QThread(self)
         self._thread.setObjectName("sefa-export-job")
         self._worker.moveToThread(self._thread)
