@@ -5,19 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 import torch
-from conftest import shared_dir
-
-
-def fixture_dir(*parts: str) -> Path:
-    root = shared_dir()
-    if root is None:
-        pytest.skip("shared fixtures not found (../shared or /work/shared)")
-    d = root.joinpath("fixtures", *parts)
-    if not d.is_dir():
-        pytest.skip(f"fixture folder {d} not present")
-    return d
 
 
 def expected(d: Path) -> dict[str, np.ndarray]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from genforce_helpers import assert_same_directions, expected, fixture_dir, max_err, write_state
+from conftest import fixture_path
+from genforce_helpers import assert_same_directions, expected, max_err, write_state
 
 from sefa_desktop.core import factorize
 from sefa_desktop.models import ModelLoadError, load_model
@@ -15,7 +16,7 @@ TOL = 1e-3
 
 @pytest.fixture(scope="module")
 def fx():
-    d = fixture_dir("genforce", "pggan")
+    d = fixture_path("genforce", "pggan")
     return d, expected(d), load_model(d / "pggan_random32.pth")
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from genforce_helpers import assert_same_directions, expected, fixture_dir, max_err, write_state
+from conftest import fixture_path
+from genforce_helpers import assert_same_directions, expected, max_err, write_state
 
 from sefa_desktop.core import factorize
 from sefa_desktop.core.editing import DirectionEdit, apply_edits
@@ -16,7 +17,7 @@ TOL = 1e-3
 @pytest.fixture(scope="module")
 def fx():
     torch.set_num_threads(1)
-    d = fixture_dir("genforce", "stylegan")
+    d = fixture_path("genforce", "stylegan")
     return d, expected(d), load_model(d / "stylegan_random128.pth")
 
 

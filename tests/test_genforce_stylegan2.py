@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
-from genforce_helpers import assert_same_directions, expected, fixture_dir, max_err, write_state
+from conftest import fixture_path
+from genforce_helpers import assert_same_directions, expected, max_err, write_state
 
 from sefa_desktop.core import factorize
 from sefa_desktop.core.editing import DirectionEdit, apply_edits
@@ -18,7 +19,7 @@ FILE = "stylegan2_random64.pth"
 @pytest.fixture(scope="module")
 def fx():
     torch.set_num_threads(1)
-    d = fixture_dir("genforce", "stylegan2")
+    d = fixture_path("genforce", "stylegan2")
     return d, expected(d), load_model(d / FILE)
 
 

@@ -7,7 +7,8 @@ import argparse
 import numpy as np
 import pytest
 import torch
-from genforce_helpers import expected, fixture_dir, max_err, write_state
+from conftest import fixture_path
+from genforce_helpers import expected, max_err, write_state
 
 from sefa_desktop.core import factorize
 from sefa_desktop.models import ModelLoadError, load_model
@@ -25,7 +26,7 @@ def _raw(d):
 @pytest.fixture(scope="module")
 def fx():
     torch.set_num_threads(1)
-    d = fixture_dir("rosinality")
+    d = fixture_path("rosinality")
     return d, expected(d), load_model(d / FILE)
 
 
