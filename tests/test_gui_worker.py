@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 import torch
@@ -43,10 +45,21 @@ class TinyModel(BaseGanModel):
         return torch.eye(8)
 
 
-def make_worker(model: TinyModel, device: str = "cpu") -> RenderWorker:
+def make_worker(model: Any, device: str = "cpu") -> RenderWorker:
     w = RenderWorker()
     w.model, w.model_gen, w.device = model, 1, device
     return w
+
+
+def record(w: RenderWorker) -> tuple[list[str], list[Any], list[Any]]:
+    """Lists that collect the worker's failure messages, preview images and thumbnail rows."""
+    failures: list[str] = []
+    frames: list[Any] = []
+    thumbs: list[Any] = []
+    w.failed.connect(lambda purpose, msg: failures.append(msg))
+    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
+    w.thumbnailsReady.connect(lambda ctx, rows: thumbs.extend(rows))
+    return failures, frames, thumbs
 
 
 def test_cuda_oom_retries_on_smaller_batches(qtbot):
@@ -122,13 +135,9 @@ def test_worker_serves_a_class_conditional_biggan(qtbot):
     if base is None or not (base / "fixtures" / "biggan" / "config.json").is_file():
         pytest.skip("../shared/fixtures/biggan is not present next to the checkout")
     model = load_model(str(base / "fixtures" / "biggan"))
-    w = RenderWorker()
-    w.model, w.model_gen = model, 1
+    w = make_worker(model)
     dirs = factorize(model, layers=[0, 1])
-    failures, frames, thumbs = [], [], []
-    w.failed.connect(lambda purpose, msg: failures.append(msg))
-    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
-    w.thumbnailsReady.connect(lambda ctx, rows: thumbs.extend(rows))
+    failures, frames, thumbs = record(w)
     sample = SampleSpec(seed=1, psi=0.5)
     w.box.put("preview", PreviewRequest(1, sample))
     w._drain()
@@ -156,13 +165,9 @@ def test_worker_serves_a_stylegan2_with_early_exit_thumbnails(qtbot):
         pytest.skip("../shared/fixtures/rosinality is not present next to the checkout")
     model = load_model(str(path))
     assert model.edit_space == "w" and model.num_layers > 2
-    w = RenderWorker()
-    w.model, w.model_gen = model, 1
+    w = make_worker(model)
     dirs = factorize(model, layers=[0, 1])
-    failures, frames, thumbs = [], [], []
-    w.failed.connect(lambda purpose, msg: failures.append(msg))
-    w.previewReady.connect(lambda gen, img, ms, draft: frames.append(img))
-    w.thumbnailsReady.connect(lambda ctx, rows: thumbs.extend(rows))
+    failures, frames, thumbs = record(w)
     sample = SampleSpec(seed=2, psi=0.7)
     w.box.put("preview", PreviewRequest(1, sample))
     w._drain()
