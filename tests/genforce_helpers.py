@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,3 +35,20 @@ def write_state(tmp_path: Path, state: dict, name: str = "bad.pth") -> Path:
     p = tmp_path / name
     torch.save(state, p)
     return p
+
+
+def official_edit_codes(e: dict[str, np.ndarray], edit: str) -> torch.Tensor:
+    """genforce's recorded edit `edit` (boundary, distance, layers) applied to its `wp_trunc` codes."""
+    from sefa_desktop.core.editing import DirectionEdit, apply_edits
+
+    ed = DirectionEdit(e[f"edit_{edit}_boundary"][0], float(e[f"edit_{edit}_distance"]),
+                       tuple(int(i) for i in e[f"edit_{edit}_layers"]))
+    return apply_edits(torch.from_numpy(e["wp_trunc"]), [ed])
+
+
+def official_sefa(m: Any, e: dict[str, np.ndarray], which: str) -> tuple[Any, list[int]]:
+    """Our factorization of `m` on the layers genforce recorded for `which`, in genforce's convention."""
+    from sefa_desktop.core import factorize
+
+    layers = [int(i) for i in e[f"sefa_{which}_layers"]]
+    return factorize(m, layers=layers, compat="genforce"), layers

@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 import torch
 from conftest import fixture_path
-from genforce_helpers import assert_same_directions, expected, max_err, write_state
+from genforce_helpers import (
+    assert_same_directions,
+    expected,
+    max_err,
+    official_edit_codes,
+    official_sefa,
+    write_state,
+)
 
-from sefa_desktop.core import factorize
-from sefa_desktop.core.editing import DirectionEdit, apply_edits
 from sefa_desktop.models import ModelLoadError, load_model
 
 TOL = 1e-3
@@ -58,10 +63,7 @@ def test_truncation_layers(fx):
 @pytest.mark.parametrize("edit", ["a", "b"])
 def test_official_edits(fx, edit):
     _, e, m = fx
-    base = torch.from_numpy(e["wp_trunc"])
-    ed = DirectionEdit(e[f"edit_{edit}_boundary"][0], float(e[f"edit_{edit}_distance"]),
-                       tuple(int(i) for i in e[f"edit_{edit}_layers"]))
-    codes = apply_edits(base, [ed])
+    codes = official_edit_codes(e, edit)
     assert max_err(codes, e[f"edit_{edit}_codes"]) <= TOL
     assert max_err(m.synthesize(codes), e[f"edit_{edit}_image"]) <= TOL
 
@@ -69,8 +71,7 @@ def test_official_edits(fx, edit):
 @pytest.mark.parametrize("which", ["all", "sub"])
 def test_factorize_matches_official(fx, which):
     _, e, m = fx
-    layers = [int(i) for i in e[f"sefa_{which}_layers"]]
-    dirs = factorize(m, layers=layers, compat="genforce")
+    dirs, layers = official_sefa(m, e, which)
     assert_same_directions(dirs.vectors, dirs.values, e[f"sefa_{which}_boundaries"], e[f"sefa_{which}_values"])
     rows = sum(m.net.synthesis.layer(i).style.weight.shape[0] for i in layers)
     assert dirs.values.sum() == pytest.approx(rows, rel=1e-3)
