@@ -38,3 +38,30 @@ def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
         monkeypatch.setenv(var, str(root / var.lower()))
     monkeypatch.setenv("QT_QPA_PLATFORM", os.environ.get("SEFA_TEST_QPA", "offscreen"))
+
+
+@pytest.fixture(scope="module")
+def model():
+    """The bundled DCGAN (digiface, 64 px), loaded once per test module (a module may define its own)."""
+    from sefa_desktop.models import load_model
+
+    return load_model("digiface-dcgan64")
+
+
+@pytest.fixture(scope="module")
+def dirs(model):
+    """The first 4 SeFa directions of `model`, once per test module."""
+    from sefa_desktop.core.factorize import factorize
+
+    return factorize(model, k=4)
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The machine is shared: one torch thread avoids oversubscription stalls (restored after)."""
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)

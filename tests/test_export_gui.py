@@ -15,12 +15,6 @@ from sefa_desktop.core.factorize import factorize  # noqa: E402
 from sefa_desktop.core.presets import ModelRef, Preset, PresetEdit, PresetStore  # noqa: E402
 from sefa_desktop.gui.export_dialog import VideoExportDialog  # noqa: E402
 from sefa_desktop.gui.presets_pane import PresetsPane  # noqa: E402
-from sefa_desktop.models import load_model  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model("digiface-dcgan64")
 
 
 def test_dialog_exports_with_progress(qtbot, model, tmp_path: Path) -> None:

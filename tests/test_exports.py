@@ -20,19 +20,7 @@ from sefa_desktop.core.exports import (
     save_preview,
     write_direction_page,
 )
-from sefa_desktop.core.factorize import factorize
 from sefa_desktop.core.imaging import to_uint8
-from sefa_desktop.models import load_model
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model("digiface-dcgan64")
-
-
-@pytest.fixture(scope="module")
-def dirs(model):
-    return factorize(model, k=4)
 
 
 def test_preview_png_full_resolution_with_recipe(model, tmp_path: Path) -> None:

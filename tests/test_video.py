@@ -18,7 +18,6 @@ from PIL import Image
 
 from sefa_desktop.core import video as video_mod
 from sefa_desktop.core.atomic import WriteError
-from sefa_desktop.core.factorize import factorize
 from sefa_desktop.core.video import (
     ExportCancelled,
     FrameRenderer,
@@ -29,19 +28,8 @@ from sefa_desktop.core.video import (
     frame_positions,
     sweep_spec,
 )
-from sefa_desktop.models import load_model
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def model():
-    return load_model("digiface-dcgan64")
-
-
-@pytest.fixture(scope="module")
-def dirs(model):
-    return factorize(model, k=4)
 
 
 def _decode(path: Path) -> tuple[list[np.ndarray], av.video.stream.VideoStream, float]:
