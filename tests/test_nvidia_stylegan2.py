@@ -27,13 +27,7 @@ def fixture(name: str) -> tuple[Path, dict[str, np.ndarray]]:
     return folder / f"network-snapshot-{name}.pkl", dict(np.load(folder / "expected.npz", allow_pickle=False))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The machine is shared: one torch thread avoids oversubscription stalls (restored after)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module", params=SG2_FIXTURES)

@@ -12,14 +12,7 @@ from sefa_desktop.core import factorize
 from sefa_desktop.models import load_model
 from tests.test_nvidia_stylegan2 import fixture
 
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """The machine is shared: one torch thread avoids oversubscription stalls (restored after)."""
-    old = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(old)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module", params=["stylegan3_t", "stylegan3_r"])
