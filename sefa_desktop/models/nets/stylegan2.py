@@ -423,6 +423,16 @@ class SynthesisPrefix:
     img: torch.Tensor | None
 
 
+def adopt_generator(model: BaseGanModel, net: Any, name: str, source: str) -> None:
+    """The contract attributes of a model over an NVIDIA-layout generator (StyleGAN2 or StyleGAN3):
+    the frozen net, name, source (the name if none), z/w sizes, classes, W+ rows, resolution."""
+    model.net = net.eval().requires_grad_(False)
+    model.name, model.source = name, source or name
+    model.z_dim, model.w_dim, model.num_classes = net.z_dim, net.w_dim, net.c_dim
+    model.num_layers = net.num_ws
+    model.resolution = net.img_resolution
+
+
 class StyleGAN2Model(BaseGanModel):
     """GanModel over StyleGAN2Generator. Codes are W+ (n, num_ws, w_dim)."""
 
@@ -431,13 +441,7 @@ class StyleGAN2Model(BaseGanModel):
 
     def __init__(self, net: StyleGAN2Generator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval().requires_grad_(False)
-        self.name = name
-        self.source = source or name
-        self.z_dim, self.w_dim = net.z_dim, net.w_dim
-        self.num_layers = net.num_ws
-        self.resolution = net.img_resolution
-        self.num_classes = net.c_dim
+        adopt_generator(self, net, name, source)
         self.architecture = net.synthesis.architecture
         self.layers = self._layer_infos()
 

@@ -26,7 +26,7 @@ from torch import nn
 from ..base import BaseGanModel, LayerInfo
 from ..errors import ModelLoadError
 from . import ops
-from .stylegan2 import FullyConnected, MappingNetwork, load_assign
+from .stylegan2 import FullyConnected, MappingNetwork, adopt_generator, load_assign
 
 
 class SynthesisInput(nn.Module):
@@ -236,11 +236,7 @@ class StyleGAN3Model(BaseGanModel):
 
     def __init__(self, net: StyleGAN3Generator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval().requires_grad_(False)
-        self.name, self.source = name, source or name
-        self.z_dim, self.w_dim, self.num_classes = net.z_dim, net.w_dim, net.c_dim
-        self.num_layers = net.num_ws
-        self.resolution = net.img_resolution
+        adopt_generator(self, net, name, source)
         syn = net.synthesis
         self.layers = [LayerInfo(0, "input: rotation/translation (not a SeFa selector)",
                                  syn.input.size, 4)]
