@@ -2,6 +2,7 @@
 plus early-exit previews and prefix reuse on the 1024² model, each against its FLOP prediction.
 
     python bench/render.py [--resolutions 256 1024] [--batches 1 8] [--threads 1] [--repeats 1]
+                           [--preview-repeats 5] [--skip-reference-above PIXELS]
 
 Random config-f weights (channel_base 32768, channel_max 512, w 512); 'const' noise.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -56,6 +58,7 @@ def main() -> None:
     ap.add_argument("--batches", type=int, nargs="+", default=[1, 8])
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--preview-repeats", type=int, default=5, help="interleaved rounds for the preview table")
     ap.add_argument("--skip-reference-above", type=int, default=1 << 30,
                     help="skip the slow reference for batch×resolution² above this many pixels")
     args = ap.parse_args()
@@ -79,25 +82,31 @@ def main() -> None:
     res = max(args.resolutions)
     model = models[res]
     ws = model.codes(torch.randn(1, 512, generator=torch.Generator().manual_seed(0)))
-    full_t = timed(lambda: model.synthesize(ws), args.repeats)
-    full_f = flops(lambda: model.synthesize(ws))
-    print(f"\n{res}² batch 1: full render {full_t * 1e3:.0f} ms, {full_f / 1e9:.1f} GFLOP (conv/matmul)")
-    print("| variant | ms | time saved | FLOP-predicted saving |")
-    print("|---|---|---|---|")
-    for r in (64, 256):
-        if r >= res:
-            continue
-        t = timed(lambda: model.synthesize(ws, max_resolution=r), args.repeats)  # noqa: B023
-        f = flops(lambda: model.synthesize(ws, max_resolution=r))  # noqa: B023
-        print(f"| early-exit preview {r}² | {t * 1e3:.0f} | {1 - t / full_t:.1%} | {1 - f / full_f:.1%} |")
     row = 8
     prefix = model.prefix_state(ws, row)
     edited = ws.clone()
     edited[:, row:] += 0.5
-    t = timed(lambda: model.synthesize_from(prefix, edited), args.repeats)
-    f = flops(lambda: model.synthesize_from(prefix, edited))
-    print(f"| edit rows ≥ {row} from cached prefix | {t * 1e3:.0f} | {1 - t / full_t:.1%} | {1 - f / full_f:.1%} |")
-
+    variants: dict[str, Callable[[], object]] = {"full": lambda: model.synthesize(edited)}
+    for r in (64, 256):
+        if r < res:
+            variants[f"early-exit preview {r}²"] = lambda r=r: model.synthesize(ws, max_resolution=r)
+    variants[f"edit rows ≥ {row} from cached prefix"] = lambda: model.synthesize_from(prefix, edited)
+    # Interleaved rounds, best of each: the savings (a few % for the prefix) are smaller than the
+    # drift of a shared machine between two separately timed blocks.
+    best = dict.fromkeys(variants, float("inf"))
+    for _ in range(args.preview_repeats):
+        for name, fn in variants.items():
+            best[name] = min(best[name], timed(fn, 1))
+    full_t, full_f = best["full"], flops(variants["full"])
+    print(f"\n{res}² batch 1: full render {full_t * 1e3:.0f} ms, {full_f / 1e9:.1f} GFLOP (conv/matmul), "
+          f"best of {args.preview_repeats} interleaved rounds")
+    print("| variant | ms | time saved | FLOP-predicted saving | saved / predicted |")
+    print("|---|---|---|---|---|")
+    for name, fn in variants.items():
+        if name == "full":
+            continue
+        saved, predicted = 1 - best[name] / full_t, 1 - flops(fn) / full_f
+        print(f"| {name} | {best[name] * 1e3:.0f} | {saved:.1%} | {predicted:.1%} | {saved / predicted:.0%} |")
 
 if __name__ == "__main__":
     main()
