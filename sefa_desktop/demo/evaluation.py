@@ -40,6 +40,7 @@ class EvalResult:
     config: EvalConfig
     r2: np.ndarray                                  # (F,) linear fit quality of each factor from w
     nearest: dict[str, list[tuple[int, float]]]     # method → per factor (index, cosine distance)
+    chance: float                                   # expected nearest distance for a random orthonormal basis
     rescore: dict[str, np.ndarray]                  # method → (F moved, F measured) mean score change
     layer_groups: list[tuple[str, list[int]]]
     layerwise: np.ndarray                           # (groups, F) change of factor f moving its boundary on group
@@ -70,6 +71,19 @@ def _nearest(vectors: np.ndarray, target: np.ndarray) -> tuple[int, float]:
     cos = np.abs(vectors @ target) / (np.linalg.norm(vectors, axis=1) * np.linalg.norm(target) + 1e-12)
     i = int(np.argmax(cos))
     return i, float(1 - cos[i])
+
+
+def _chance_distance(dim: int, k: int, seed: int, trials: int = 200) -> float:
+    """Mean nearest-direction distance of a fixed unit vector to k random orthonormal directions in
+    `dim` dimensions: what a method with no relation to the factor scores."""
+    g = torch.Generator().manual_seed(seed)
+    target = np.zeros(dim)
+    target[0] = 1.0
+    out = []
+    for _ in range(trials):
+        q, _ = torch.linalg.qr(torch.randn(dim, dim, generator=g, dtype=torch.float64))
+        out.append(_nearest(q.t()[:k].numpy(), target)[1])
+    return float(np.mean(out))
 
 
 def _w1(a: np.ndarray, b: np.ndarray) -> float:
@@ -121,6 +135,7 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
     nearest = {"Supervised": [(0, 0.0)] * nf,
                "SeFa": [_nearest(sefa, boundaries[f]) for f in range(nf)],
                "PCA": [_nearest(pcas[0], boundaries[f]) for f in range(nf)]}
+    chance = _chance_distance(int(sefa.shape[1]), int(sefa.shape[0]), cfg.seed)
     stability = [[_nearest(p, boundaries[f]) for f in range(nf)] for p in pcas]
     k = min(5, pcas[0].shape[0])
     agree = [float(np.mean([abs(float(pcas[0][i] @ p[i])) for i in range(k)])) for p in pcas[1:]]
@@ -167,6 +182,6 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
     dist_gen = np.array([_w1(yn[:, f], data_pred[:, f]) for f in range(nf)])
     dist_ref = np.array([_w1(data_pred[:, f], data_lab.numpy()[:, f]) for f in range(nf)])
 
-    return EvalResult(F_, cfg, r2, nearest, rescore, groups, layerwise, stability, agree,
+    return EvalResult(F_, cfg, r2, nearest, chance, rescore, groups, layerwise, stability, agree,
                       float(np.abs(sefa - sefa_again).max()), dist_gen, dist_ref, dict(heldout or {}),
                       int(model.w_dim), L, int(model.resolution), secs)

@@ -42,7 +42,9 @@ def render_markdown(r: EvalResult, model_name: str, command: str, figures: dict[
                                                     if f in r.predictor_heldout else "n/a"] for f in F]) + "\n")
     out.append("## Table 1: nearest direction to the supervised boundary\n")
     out.append("R² = how well a linear function of w predicts the factor (low R² = the supervised boundary "
-               "itself is unreliable for that factor).\n")
+               "itself is unreliable for that factor). Chance level: the nearest of "
+               f"{r.w_dim} random orthonormal directions lies at a mean distance of "
+               f"**{r.chance:.3f}** from a fixed direction — a method is informative only well below that.\n")
     rows = []
     for i, f in enumerate(F):
         s_i, s_d = r.nearest["SeFa"][i]
@@ -129,7 +131,8 @@ def _paragraph(r: EvalResult, sd: np.ndarray, pdist: np.ndarray, spec: dict[str,
         "supervised boundaries (its Table 2), and that pose/shape live in the early W+ layers and colour/texture "
         "in the later ones. "
         f"On this small demo model, SeFa's nearest direction is closer to the supervised boundary than PCA's for "
-        f"{wins} of {len(F)} factors (mean distance {sd.mean():.3f} vs {pdist.mean():.3f}); "
+        f"{wins} of {len(F)} factors (mean distance {sd.mean():.3f} vs {pdist.mean():.3f}, chance level "
+        f"{r.chance:.3f}); "
         f"SeFa comes within a cosine distance of 0.5 for {len(close)} factor(s)"
         f"{' (' + ', '.join(close) + ')' if close else ''}. "
         f"In re-scoring the target-to-side-effect ratio is {ratio['Supervised']:.1f} for Supervised, "
