@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--every", type=int, default=200, help="checkpoint every N steps")
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--r1-gamma", type=float, default=None,
+                    help="R1 weight (default 0.5; overrides the checkpoint's value when resuming)")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 on a shared machine)")
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
@@ -39,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"resumed {a.ckpt} at step {st.step} ({st.images_seen} images, {st.seconds:.0f}s)", flush=True)
     else:
         st = new_state(TrainOptions(batch=a.batch, seed=a.seed))
+    if a.r1_gamma is not None:
+        st.opts.r1_gamma = a.r1_gamma
     deadline = time.time() + a.minutes * 60 if a.minutes else None
     train(st, a.steps, a.ckpt, every=a.every, log=lambda s: print(s, flush=True), deadline=deadline)
     print(f"stopped at step {st.step} ({st.images_seen} images, {st.seconds:.0f}s of training)", flush=True)

@@ -42,7 +42,7 @@ class TrainOptions:
     d_channels: dict[str, int] = field(default_factory=lambda: {"32": 16, "16": 32, "8": 64, "4": 64})
     batch: int = 32
     lr: float = 0.0025
-    r1_gamma: float = 0.01
+    r1_gamma: float = 0.5
     r1_every: int = 16
     mixing_prob: float = 0.5
     ema_half_life_img: float = 2000.0
@@ -230,7 +230,8 @@ def train(st: TrainState, steps: int, ckpt: Path | None, every: int = 200,
         t_last = now
         if st.step % 20 == 0 or st.step == steps:
             log(f"step {st.step} img {st.images_seen} {st.seconds:.0f}s "
-                f"({st.images_seen / max(st.seconds, 1e-9):.1f} img/s) G {m['loss_g']:.3f} D {m['loss_d']:.3f}")
+                f"({st.images_seen / max(st.seconds, 1e-9):.1f} img/s) G {m['loss_g']:.3f} D {m['loss_d']:.3f}"
+                + (f" R1 {m['r1']:.3f}" if m["r1"] else ""))
         if ckpt is not None and (st.step % every == 0 or st.step == steps):
             save_checkpoint(st, ckpt)
     if ckpt is not None:
