@@ -223,15 +223,17 @@ def train(st: TrainState, steps: int, ckpt: Path | None, every: int = 200,
           log: Callable[[str], None] = print, deadline: float | None = None) -> TrainState:
     """Run until `st.step == steps` or time.time() ≥ deadline, checkpointing every `every` steps."""
     t_last = time.perf_counter()
+    last_r1 = 0.0
     while st.step < steps and (deadline is None or time.time() < deadline):
         m = train_step(st)
+        last_r1 = m["r1"] or last_r1  # R1 runs every r1_every steps; log the latest value
         now = time.perf_counter()
         st.seconds += now - t_last
         t_last = now
         if st.step % 20 == 0 or st.step == steps:
             log(f"step {st.step} img {st.images_seen} {st.seconds:.0f}s "
                 f"({st.images_seen / max(st.seconds, 1e-9):.1f} img/s) G {m['loss_g']:.3f} D {m['loss_d']:.3f}"
-                + (f" R1 {m['r1']:.3f}" if m["r1"] else ""))
+                + f" R1 {last_r1:.3f}")
         if ckpt is not None and (st.step % every == 0 or st.step == steps):
             save_checkpoint(st, ckpt)
     if ckpt is not None:
