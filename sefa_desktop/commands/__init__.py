@@ -10,4 +10,5 @@ COMMAND_MODULES = [
     "video",
     "presets",
     "page",
+    "evaluate",
 ]
