@@ -29,6 +29,17 @@ def bias_act(x: torch.Tensor, b: torch.Tensor | None, act: str = "linear", gain:
         raise ValueError(f"unsupported activation {act!r}")
     # One new tensor, then in place: at high resolution these passes are memory-bound, and fresh
     # allocations for each cost as much as the arithmetic.
+    # Training (autograd) needs the intermediate results kept: out of place there.
+    if torch.is_grad_enabled() and (x.requires_grad or (b is not None and b.requires_grad)):
+        if b is not None:
+            x = x + b.reshape([1, -1] + [1] * (x.ndim - 2))
+        if act == "lrelu":
+            x = F.leaky_relu(x, alpha)
+        if gain != 1:
+            x = x * gain
+        if clamp is not None and clamp >= 0:
+            x = x.clamp(-clamp, clamp)
+        return x
     x = x + b.reshape([1, -1] + [1] * (x.ndim - 2)) if b is not None else x.clone()
     if act == "lrelu":
         F.leaky_relu(x, alpha, inplace=True)
