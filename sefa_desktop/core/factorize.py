@@ -4,8 +4,8 @@ SeFa: the directions n that change y = A z + b most are the top eigenvectors of 
 (one per output unit of the selector) normalized to unit length, as the official code does.
 
 Speed: because rows are normalized one by one, AᵀA is the sum over W+ rows of per-row Gram matrices
-Gᵢ = Aᵢᵀ Aᵢ. The Gram of all rows comes from one symmetric rank-k product (numpy's `A.T @ A` runs
-BLAS syrk: half a general product's work); each Gᵢ is computed the first time a selection needs it.
+Gᵢ = Aᵢᵀ Aᵢ. The Gram of all rows comes from one matrix product; each Gᵢ is computed the first time
+a selection needs it.
 Both are cached weakly on the model, so a later layer selection is a sum of d×d matrices — or the
 full Gram minus the unselected rows' ones, whichever touches fewer rows — plus one symmetric
 eigendecomposition (`torch.linalg.eigh`). Grams are kept in float64 so those sums and differences
@@ -57,8 +57,9 @@ def _cache(model: Any) -> dict[tuple[str | None, int], torch.Tensor]:
 def _gram(model: Any, rows: list[int] | None, compat: str | None) -> torch.Tensor:
     a = _selector(model, rows, compat)
     a = a.detach().to("cpu", torch.float32) if compat in _UNNORMALIZED else normalized_rows(a)
-    an = a.numpy()
-    return torch.from_numpy((an.T @ an).astype(np.float64))  # A.T @ A on one buffer: BLAS syrk
+    # torch, not numpy, even though numpy's A.T @ A would run syrk: numpy's BLAS threads keep
+    # spinning after the call and then slow torch's eigh down by 3-4× on a 2-core machine.
+    return (a.t() @ a).to(torch.float64)
 
 
 def layer_gram(model: Any, row: int, compat: str | None = None) -> torch.Tensor:
