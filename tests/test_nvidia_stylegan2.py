@@ -190,3 +190,23 @@ def test_wrong_shapes_are_model_load_errors(tmp_path: Path) -> None:
     kw = dict(kw, synthesis_kwargs=dict(kw["synthesis_kwargs"], channel_max=64))  # lies about widths
     with pytest.raises(ModelLoadError, match="shape"):
         load_model(write_network_pickle(tmp_path / "lie.pkl", g, kw))
+
+
+def test_building_style_networks_does_not_import_dynamo(tmp_path) -> None:
+    """Arithmetic on meta tensors pulls in torch._dynamo (>1 s holding the GIL, a frozen UI)."""
+    import os
+    import subprocess
+    import sys
+
+    from conftest import fixture_path
+
+    paths = [str(fixture_path("nvidia", "stylegan2_ada", "network-snapshot-stylegan2_ada.pkl")),
+             str(fixture_path("nvidia", "stylegan3_t", "network-snapshot-stylegan3_t.pkl"))]
+    code = ("import sys; from sefa_desktop.models import load_model\n"
+            f"for p in {paths!r}: load_model(p)\n"
+            "print('torch._dynamo' in sys.modules)")
+    repo = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(repo)))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -60,8 +60,10 @@ ARCHITECTURES = ("skip", "orig", "resnet")
 
 
 def _setup_filter(taps: list[float] | tuple[float, ...]) -> torch.Tensor:
-    f = torch.as_tensor(taps, dtype=torch.float32)
-    f = f.ger(f) if f.ndim == 1 else f
+    # On the CPU explicitly: built inside a meta-device context, arithmetic on meta tensors pulls in
+    # torch._dynamo (over a second, holding the GIL) on first use.
+    f = torch.as_tensor(taps, dtype=torch.float32, device="cpu")
+    f = torch.outer(f, f) if f.ndim == 1 else f
     return f / f.sum()
 
 

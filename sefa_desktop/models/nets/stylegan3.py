@@ -35,7 +35,7 @@ class SynthesisInput(nn.Module):
         self.channels, self.size, self.sampling_rate, self.bandwidth = channels, size, sampling_rate, bandwidth
         self.affine = FullyConnected(w_dim, 4)
         self.weight = nn.Parameter(torch.zeros(channels, channels))
-        self.register_buffer("transform", torch.eye(3))
+        self.register_buffer("transform", torch.eye(3, device="cpu"))  # eye on meta imports dynamo
         self.register_buffer("freqs", torch.zeros(channels, 2))
         self.register_buffer("phases", torch.zeros(channels))
 
