@@ -215,7 +215,8 @@ def main() -> int:
     send_mouse(vp, QEvent.Type.MouseButtonRelease, start)
     pump(app, 0.3)
 
-    # load another model (the bundled weights again, from their file path)
+    # load another model from its file path: the first bundled one by name (since the demo model
+    # landed, cartoon-faces-sg2-32, a StyleGAN2 with W+ rows: another family, layer tree and gallery)
     from sefa_desktop.models import bundled_models
 
     hb.enter("model load")
