@@ -425,25 +425,38 @@ class SynthesisPrefix:
     img: torch.Tensor | None
 
 
-def adopt_generator(model: BaseGanModel, net: Any, name: str, source: str) -> None:
-    """The contract attributes of a model over an NVIDIA-layout generator (StyleGAN2 or StyleGAN3):
-    the frozen net, name, source (the name if none), z/w sizes, classes, W+ rows, resolution."""
-    model.net = net.eval().requires_grad_(False)
-    model.name, model.source = name, source or name
-    model.z_dim, model.w_dim, model.num_classes = net.z_dim, net.w_dim, net.c_dim
-    model.num_layers = net.num_ws
-    model.resolution = net.img_resolution
+class NvidiaStyleModel(BaseGanModel):
+    """What StyleGAN2 and StyleGAN3 models share: an NVIDIA-layout generator whose mapping network
+    gives W+ codes (n, num_ws, w_dim). Subclasses add layers, synthesis and selectors."""
+
+    edit_space = "w"
+
+    def __init__(self, net: Any, name: str, source: str = "") -> None:
+        super().__init__()
+        self.net = net.eval().requires_grad_(False)
+        self.name, self.source = name, source or name
+        self.z_dim, self.w_dim, self.num_classes = net.z_dim, net.w_dim, net.c_dim
+        self.num_layers = net.num_ws
+        self.resolution = net.img_resolution
+
+    def modules(self) -> list[nn.Module]:
+        return [self.net]
+
+    def codes(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_layers: int | None = None,
+              c: torch.Tensor | None = None) -> torch.Tensor:
+        z = self._as_tensor(z)
+        cc = self._as_tensor(c) if c is not None else None
+        with torch.inference_mode():
+            return self.net.mapping(z, cc, truncation_psi, truncation_layers)
 
 
-class StyleGAN2Model(BaseGanModel):
+class StyleGAN2Model(NvidiaStyleModel):
     """GanModel over StyleGAN2Generator. Codes are W+ (n, num_ws, w_dim)."""
 
     family = "stylegan2"
-    edit_space = "w"
 
     def __init__(self, net: StyleGAN2Generator, name: str, source: str = "") -> None:
-        super().__init__()
-        adopt_generator(self, net, name, source)
+        super().__init__(net, name, source)
         self.architecture = net.synthesis.architecture
         self.layers = self._layer_infos()
 
@@ -459,16 +472,6 @@ class StyleGAN2Model(BaseGanModel):
             parts = [a[0].split(".")[1] + "." + a[0].split(".")[2] for a in affs]
             infos.append(LayerInfo(row, f"w{row}: {' + '.join(parts)}", res, int(conv[3].weight.shape[0])))
         return infos
-
-    def modules(self) -> list[nn.Module]:
-        return [self.net]
-
-    def codes(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_layers: int | None = None,
-              c: torch.Tensor | None = None) -> torch.Tensor:
-        z = self._as_tensor(z)
-        cc = self._as_tensor(c) if c is not None else None
-        with torch.inference_mode():
-            return self.net.mapping(z, cc, truncation_psi, truncation_layers)
 
     def _synthesize(self, codes: torch.Tensor, noise_mode: str, truncation_psi: float | None,
                     max_resolution: int | None) -> torch.Tensor:

@@ -23,10 +23,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..base import BaseGanModel, LayerInfo
+from ..base import LayerInfo
 from ..errors import ModelLoadError
 from . import ops
-from .stylegan2 import FullyConnected, MappingNetwork, adopt_generator, load_assign
+from .stylegan2 import FullyConnected, MappingNetwork, NvidiaStyleModel, load_assign
 
 
 class SynthesisInput(nn.Module):
@@ -228,31 +228,19 @@ class SynthesisPrefix3:
     x: torch.Tensor | None
 
 
-class StyleGAN3Model(BaseGanModel):
+class StyleGAN3Model(NvidiaStyleModel):
     """W+ codes (n, 16, w_dim): row 0 drives the input transform, rows 1..15 layers L0..L14."""
 
     family = "stylegan3"
-    edit_space = "w"
 
     def __init__(self, net: StyleGAN3Generator, name: str, source: str = "") -> None:
-        super().__init__()
-        adopt_generator(self, net, name, source)
+        super().__init__(net, name, source)
         syn = net.synthesis
         self.layers = [LayerInfo(0, "input: rotation/translation (not a SeFa selector)",
                                  syn.input.size, 4)]
         for i, name_ in enumerate(syn.layer_names):
             layer = getattr(syn, name_)
             self.layers.append(LayerInfo(i + 1, name_, layer.out_size, layer.out_channels))
-
-    def modules(self) -> list[nn.Module]:
-        return [self.net]
-
-    def codes(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_layers: int | None = None,
-              c: torch.Tensor | None = None) -> torch.Tensor:
-        z = self._as_tensor(z)
-        cc = self._as_tensor(c) if c is not None else None
-        with torch.inference_mode():
-            return self.net.mapping(z, cc, truncation_psi, truncation_layers)
 
     def _synthesize(self, codes: torch.Tensor, noise_mode: str, truncation_psi: float | None,
                     max_resolution: int | None) -> torch.Tensor:
