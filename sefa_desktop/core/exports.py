@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image
 
 from .atomic import WriteError, atomic_write_bytes
 from .directions import DirectionSet
-from .editing import alpha_steps, sweep_codes
-from .grids import render_direction_grid
-from .imaging import resize, save_png, to_uint8
+from .editing import alpha_steps
+from .grids import render_direction_grid, sweep_rows
+from .imaging import resize, save_png
 
 RECIPE_KEY = "sefa-desktop"
 
@@ -88,25 +87,18 @@ def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int],
         raise WriteError(f"cannot write {path}: {e.strerror or e}") from None
     rows_html: list[str] = []
     try:
-        for seed in seeds:
-            base = model.sample_codes(1, seed=seed, truncation_psi=truncation_psi)
-            for i in indices:
-                codes = sweep_codes(base, dirs.vectors[i], alphas, (dirs.layers or None) if base.ndim == 3 else None)
-                with torch.inference_mode():
-                    imgs = to_uint8(model.synthesize(codes, noise_mode=noise_mode, truncation_psi=truncation_psi),
-                                    model.image_range)
-                cells = []
-                for j, (a, img) in enumerate(zip(alphas, imgs, strict=True)):
-                    name = f"s{seed}_d{i}_{j:02d}.png"
-                    Image.fromarray(resize(img, size)).save(tmp_dir / name, format="PNG")
-                    cells.append(f'<td><img src="{html.escape(files_name)}/{name}" width="{size}" '
-                                 f'height="{size}" alt="α {a:+.2f}"></td>')
-                label = html.escape(dirs.label(i))
-                value = f"{float(dirs.values[i]):.4g}" if float(dirs.values[i]) else ""
-                rows_html.append(f"<tr><th>seed {seed}</th><th>#{i} {label}<br><small>{value}</small></th>"
-                                 + "".join(cells) + "</tr>")
-                if progress is not None:
-                    progress(len(rows_html), len(seeds) * len(indices))
+        for seed, i, imgs in sweep_rows(model, dirs, indices, seeds, alphas, truncation_psi, noise_mode,
+                                        progress=progress):
+            cells = []
+            for j, (a, img) in enumerate(zip(alphas, imgs, strict=True)):
+                name = f"s{seed}_d{i}_{j:02d}.png"
+                Image.fromarray(resize(img, size)).save(tmp_dir / name, format="PNG")
+                cells.append(f'<td><img src="{html.escape(files_name)}/{name}" width="{size}" '
+                             f'height="{size}" alt="α {a:+.2f}"></td>')
+            label = html.escape(dirs.label(i))
+            value = f"{float(dirs.values[i]):.4g}" if float(dirs.values[i]) else ""
+            rows_html.append(f"<tr><th>seed {seed}</th><th>#{i} {label}<br><small>{value}</small></th>"
+                             + "".join(cells) + "</tr>")
         head = "".join(f"<th>{a:+.2f}</th>" for a in alphas)
         title = title or f"{getattr(model, 'name', 'model')}: {dirs.method} directions"
         page = f"""<!DOCTYPE html>
