@@ -134,14 +134,35 @@ class BaseGanModel:
         truncation_psi: float | None = None,
         max_resolution: int | None = None,
     ) -> torch.Tensor:
+        codes = self._checked_codes(codes, noise_mode)
+        with torch.inference_mode():
+            return self._synthesize(codes, noise_mode, truncation_psi, max_resolution)
+
+    def synthesize_differentiable(
+        self,
+        codes: torch.Tensor,
+        noise_mode: str = "const",
+        truncation_psi: float | None = None,
+        max_resolution: int | None = None,
+    ) -> torch.Tensor:
+        """`synthesize` with autograd on, so gradients reach `codes` (the weights stay frozen).
+
+        For projection and region directions. A separate entry point keeps the inference path under
+        inference mode (and its in-place fast paths); `max_resolution` gives the same early exits.
+        Codes from `codes()` may be inference tensors: `.clone()` them before `requires_grad_()`.
+        """
+        codes = self._checked_codes(codes, noise_mode)
+        with torch.inference_mode(False), torch.enable_grad():
+            return self._synthesize(codes, noise_mode, truncation_psi, max_resolution)
+
+    def _checked_codes(self, codes: Any, noise_mode: str) -> torch.Tensor:
         if noise_mode not in NOISE_MODES:
             raise ValueError(f"noise_mode must be one of {NOISE_MODES}, not {noise_mode!r}")
         codes = self._as_tensor(codes)
         if tuple(codes.shape[1:]) != self.code_shape:
             raise ValueError(f"codes must have shape (n, {', '.join(map(str, self.code_shape))}), "
                              f"got {tuple(codes.shape)}")
-        with torch.inference_mode():
-            return self._synthesize(codes, noise_mode, truncation_psi, max_resolution)
+        return codes
 
     def _synthesize(self, codes: torch.Tensor, noise_mode: str, truncation_psi: float | None,
                     max_resolution: int | None) -> torch.Tensor:

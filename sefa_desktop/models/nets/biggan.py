@@ -276,7 +276,7 @@ class BigGANModel(BaseGanModel):
 
     def __init__(self, net: BigGANNet, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         cfg = net.cfg
         self.cfg = cfg
         self.name = name

@@ -80,7 +80,7 @@ class DCGANModel(BaseGanModel):
 
     def __init__(self, net: DCGANGenerator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         self.name = name
         self.source = source or name
         self.z_dim = net.channels[0]

@@ -144,7 +144,7 @@ class GanZooPGANModel(BaseGanModel):
 
     def __init__(self, net: PGANGenerator, name: str, source: str = "") -> None:
         super().__init__()
-        self.net = net.eval()
+        self.net = net.eval().requires_grad_(False)
         self.name = name
         self.source = source or name
         self.z_dim = net.latent
