@@ -51,3 +51,22 @@ def sweep_codes(base: torch.Tensor, vector: np.ndarray, alphas: Sequence[float],
     """(len(alphas), *code) codes of one sample (base: (1, *code)) moved along one direction."""
     rows = tuple(layers) if layers is not None else None
     return torch.cat([apply_edits(base, [DirectionEdit(vector, a, rows)]) for a in alphas])
+
+
+def hold_fixed(vector: np.ndarray, held: Sequence[np.ndarray] | np.ndarray) -> np.ndarray:
+    """`vector` with its component in span(held) removed, renormalised to unit length.
+
+    InterFaceGAN's conditional manipulation, for any number of held directions: moving along the
+    result changes none of the held directions' projections. The span is orthonormalised first (held
+    directions need not be orthogonal); a vector that lies inside the span has nothing left to edit.
+    """
+    v = np.asarray(vector, dtype=np.float64).reshape(-1)
+    h = np.asarray(held, dtype=np.float64).reshape(-1, v.shape[0]) if len(held) else np.zeros((0, v.shape[0]))
+    if h.shape[0]:
+        q, r = np.linalg.qr(h.T)  # columns of q: orthonormal basis of span(held)
+        q = q[:, np.abs(np.diag(r)) > 1e-10 * max(1.0, float(np.abs(r).max()))]
+        v = v - q @ (q.T @ v)
+    norm = float(np.linalg.norm(v))
+    if norm < 1e-8:
+        raise ValueError("the direction lies in the span of the held directions: nothing is left to edit")
+    return (v / norm).astype(np.float32)
