@@ -28,7 +28,35 @@ from ..models.catalogue import Catalogue, CatalogueEntry, format_size, load_cata
 from ..models.download import DownloadCancelled, DownloadError, RetryPolicy, download_entry
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 2  # a family or dataset row's bare name (its label adds a count)
+TOTAL_ROLE = Qt.ItemDataRole.UserRole + 3  # how many models it holds
 COLUMNS = ["Model", "Resolution", "Size", "Licence", "Status"]
+# Columns given up, in this order, when the pane is too narrow to show them beside readable names; what
+# they say stays in each row's tooltip and in the details line under the tree (status too).
+OPTIONAL_COLUMNS = (3, 2, 1, 4)
+OFFLINE = "you appear to be offline"
+
+
+class _CountingProxy(QSortFilterProxyModel):
+    """Filters recursively and labels family and dataset rows with how many models the filter shows:
+    "stylegan (3 of 21)" while filtering, "stylegan (21)" without a filter."""
+
+    def data(self, index: QModelIndex, role: int = Qt.ItemDataRole.DisplayRole):  # noqa: D102
+        if role == Qt.ItemDataRole.DisplayRole and index.column() == 0:
+            group = super().data(index, GROUP_ROLE)
+            if group:
+                total = super().data(index, TOTAL_ROLE)
+                shown = self._models_under(index)
+                filtered = bool(self.filterRegularExpression().pattern())
+                return f"{group} ({shown} of {total})" if filtered and shown != total else f"{group} ({total})"
+        return super().data(index, role)
+
+    def _models_under(self, index: QModelIndex) -> int:
+        n = 0
+        for r in range(self.rowCount(index)):
+            child = self.index(r, 0, index)
+            n += self._models_under(child) if self.hasChildren(child) else 1
+        return n
 
 
 class _DownloadWorker(QObject):
@@ -89,7 +117,7 @@ class CatalogueView(QWidget):
         self.filter_edit.setClearButtonEnabled(True)
         self.model = QStandardItemModel(0, len(COLUMNS), self)
         self.model.setHorizontalHeaderLabels(COLUMNS)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = _CountingProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.proxy.setFilterKeyColumn(-1)
@@ -98,9 +126,18 @@ class CatalogueView(QWidget):
         self.tree = QTreeView()
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
+        self.tree.setIndentation(14)
         self.tree.setSelectionBehavior(QTreeView.SelectionBehavior.SelectRows)
-        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.tree.header().setStretchLastSection(False)
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)  # names differ at their ends
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(COLUMNS)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(False)
+        self.details_label = QLabel("")
+        self.details_label.setObjectName("hint")
+        self.details_label.setWordWrap(True)
+        self.details_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.download_button = QPushButton("Download")
         self.cancel_button = QPushButton("Cancel")
@@ -120,11 +157,14 @@ class CatalogueView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_edit)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.details_label)
         layout.addLayout(buttons)
         layout.addWidget(self.status_label)
 
         self.filter_edit.textChanged.connect(self._apply_filter)
         self.tree.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        self.tree.expanded.connect(lambda _: self._fit_columns())
+        self.tree.collapsed.connect(lambda _: self._fit_columns())
         self.tree.doubleClicked.connect(self._on_double_click)
         self.download_button.clicked.connect(self.start_download)
         self.cancel_button.clicked.connect(self.cancel_download)
@@ -212,6 +252,30 @@ class CatalogueView(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        self._fit_columns()
+
+    def name_width_needed(self) -> int:
+        """Width column 0 needs so that every visible row's label (indentation included) is whole."""
+        fm = self.tree.fontMetrics()
+        need = 0
+        stack = [(QModelIndex(), 0)]
+        while stack:
+            parent, depth = stack.pop()
+            for r in range(self.proxy.rowCount(parent)):
+                idx = self.proxy.index(r, 0, parent)
+                text = str(idx.data() or "")
+                # indentation of this depth + the branch decoration + item margins
+                need = max(need, (depth + 1) * self.tree.indentation() + fm.horizontalAdvance(text) + 12)
+                if self.tree.isExpanded(idx):
+                    stack.append((idx, depth + 1))
+        return need
+
     # --- internals ----------------------------------------------------------------------------
 
     def _populate(self) -> None:
@@ -219,15 +283,14 @@ class CatalogueView(QWidget):
         self._items.clear()
         folder = self.folder()
         for family, entries in self._catalogue.by_family().items():
-            fam_item = QStandardItem(f"{family} ({len(entries)})")
-            fam_item.setEditable(False)
+            fam_item = self._group(family, len(entries))
             by_dataset: dict[str, QStandardItem] = {}
             for e in entries:
                 ds_name = e.dataset or "unknown dataset"
                 ds_item = by_dataset.get(ds_name)
                 if ds_item is None:
-                    ds_item = QStandardItem(ds_name)
-                    ds_item.setEditable(False)
+                    ds_item = self._group(ds_name, sum(1 for x in entries if (x.dataset or "unknown dataset")
+                                                       == ds_name))
                     by_dataset[ds_name] = ds_item
                     fam_item.appendRow([ds_item] + [self._plain("") for _ in COLUMNS[1:]])
                 row = [self._plain(e.name), self._plain(f"{e.resolution} px" if e.resolution else "?"),
@@ -243,8 +306,15 @@ class CatalogueView(QWidget):
                 ds_item.appendRow(row)
                 self._items[e.name] = row
             self.model.appendRow([fam_item] + [self._plain("") for _ in COLUMNS[1:]])
-        for col in range(1, len(COLUMNS)):
-            self.tree.resizeColumnToContents(col)
+        self._fit_columns()
+
+    @staticmethod
+    def _group(name: str, total: int) -> QStandardItem:
+        item = QStandardItem(f"{name} ({total})")
+        item.setData(name, GROUP_ROLE)
+        item.setData(total, TOTAL_ROLE)
+        item.setEditable(False)
+        return item
 
     @staticmethod
     def _plain(text: str) -> QStandardItem:
@@ -256,6 +326,29 @@ class CatalogueView(QWidget):
         self.proxy.setFilterFixedString(text.strip())
         if text.strip():
             self.tree.expandAll()
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Give the model names the room they need: hide the optional columns (licence, size, resolution)
+        one by one while the names would otherwise be cut; show them again when there is room."""
+        header = self.tree.header()
+        avail = self.tree.viewport().width()
+        need = self.name_width_needed()
+        for col in OPTIONAL_COLUMNS:
+            self.tree.setColumnHidden(col, False)
+        self.tree.resizeColumnToContents(len(COLUMNS) - 1)
+        others = sum(header.sectionSize(c) for c in range(1, len(COLUMNS)))
+        for col in OPTIONAL_COLUMNS:
+            if need + others <= avail:
+                break
+            others -= header.sectionSize(col)
+            self.tree.setColumnHidden(col, True)
+        # Still too narrow: the names keep their width and the tree scrolls sideways instead.
+        if need + others > avail:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(0, need)
+        else:
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     def _set_status(self, name: str, text: str) -> None:
         row = self._items.get(name)
@@ -264,11 +357,24 @@ class CatalogueView(QWidget):
 
     def _update_buttons(self) -> None:
         entry = self.selected_entry()
+        self._show_details(entry)
         busy = self._thread is not None
         present = entry is not None and entry.is_present(self.folder())
         self.download_button.setEnabled(entry is not None and not busy and not present)
         self.cancel_button.setEnabled(busy)
         self.open_button.setEnabled(present and not (busy and entry is not None and entry.name == self._active))
+
+    def _show_details(self, entry: CatalogueEntry | None) -> None:
+        """The selected model's facts in one line under the tree (the columns may be hidden)."""
+        if entry is None:
+            self.details_label.setText("")
+            return
+        row = self._items.get(entry.name)
+        status = row[4].text() if row else ""
+        facts = [f"{entry.resolution} px" if entry.resolution else "", format_size(entry.size) if entry.size else "",
+                 f"licence {entry.licence}" if entry.licence else "licence unknown", status]
+        self.details_label.setText(f"<b>{entry.name}</b> · " + " · ".join(f for f in facts if f))
+        self.details_label.setToolTip(row[0].toolTip() if row else "")
 
     def _on_double_click(self, index: QModelIndex) -> None:
         entry = self.selected_entry()
@@ -300,7 +406,11 @@ class CatalogueView(QWidget):
     def _on_failed(self, message: str, cancelled: bool) -> None:
         name = self._end_job()
         self._set_status(name, "cancelled" if cancelled else "failed")
-        self.status_label.setText(message)
+        if OFFLINE in message:  # the plain fact first; the host name and details after it
+            self.status_label.setText(f"You appear to be offline: {name} was not downloaded. "
+                                      f"Connect to the internet and press Download again.\n({message})")
+        else:
+            self.status_label.setText(message)
         self._update_buttons()
         self.download_failed.emit(name, message)
 

@@ -380,9 +380,9 @@ def _content_range(value: str) -> tuple[int, int | None]:
 def _raise_for_network(reason: object, host: str) -> None:
     """Turn a connection-level failure into a clear _Fatal/_Transient."""
     if isinstance(reason, socket.gaierror):
-        raise _Fatal(f"cannot resolve {host}: you appear to be offline (or DNS is failing)")
+        raise _Fatal(f"you appear to be offline: cannot resolve {host} (or DNS is failing)")
     if isinstance(reason, OSError) and reason.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-        raise _Fatal(f"network unreachable while contacting {host}: you appear to be offline")
+        raise _Fatal(f"you appear to be offline: network unreachable while contacting {host}")
     if isinstance(reason, (TimeoutError, socket.timeout)):
         raise _Transient(f"timed out connecting to {host}")
     if isinstance(reason, ConnectionRefusedError):
