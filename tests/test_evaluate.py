@@ -56,12 +56,16 @@ def test_predictor_round_trip(tiny):
 
 def test_evaluate_command_writes_tables_and_figures(tiny, tmp_path):
     weights, pred = tiny
-    out = tmp_path / "evaluation.md"
+    out = tmp_path / "evaluation.md"  # the default: the current folder, wherever the command runs
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    r = subprocess.run([sys.executable, "-m", "sefa_desktop", "evaluate", str(weights), "-o", str(out),
+    r = subprocess.run([sys.executable, "-m", "sefa_desktop", "evaluate", str(weights),
                         "--predictors", str(pred), "--samples", "60", "--pca-samples", "200", "--rescore", "20",
-                        "--pca-seeds", "2", "--threads", "1"], capture_output=True, text=True, env=env, timeout=120)
+                        "--pca-seeds", "2", "--threads", "1"], capture_output=True, text=True, env=env, timeout=120,
+                       cwd=tmp_path)
     assert r.returncode == 0, r.stderr
+    # a tqdm bar counted in images, ending at 100% of what was planned
+    planned = 2 * 60 + 20 * (1 + 3 * 9 + 3 * 9)  # 3 row groups in the tiny model
+    assert "100%" in r.stderr and f"{planned}/{planned}" in r.stderr and "img" in r.stderr, r.stderr
     text = out.read_text()
     for needle in ("## Table 1", "## Table 2", "| factor | Supervised R² | SeFa: distance (index) | PCA: distance",
                    "**Supervised**", "**SeFa**", "**PCA**", "## Layer-wise analysis", "## Stability",
@@ -72,6 +76,26 @@ def test_evaluate_command_writes_tables_and_figures(tiny, tmp_path):
     table1 = text.split("## Table 1", 1)[1].split("## Table 2", 1)[0]
     cells = next(ln for ln in table1.splitlines() if ln.startswith("| yaw |")).split("|")
     assert 0 <= float(cells[3].split()[0]) <= 1 and 0 <= float(cells[4].split()[0]) <= 1
+
+
+def test_progress_ticks_add_up_to_the_plan(tiny):
+    from sefa_desktop.demo.evaluation import EvalConfig, evaluate, planned_images
+
+    model = load_model(tiny[0])
+    pred, heldout = load_predictor(tiny[1])
+    cfg = EvalConfig(samples=30, pca_samples=100, rescore=12, pca_seeds=1, batch=7)
+    ticks, phases = [], []
+    evaluate(model, pred, cfg, heldout, log=phases.append, tick=ticks.append)
+    assert sum(ticks) == planned_images(model, cfg) and len(phases) >= 4
+
+
+def test_evaluate_quick_is_the_small_configuration(tiny, tmp_path):
+    from sefa_desktop.cli import build_parser
+    from sefa_desktop.commands.evaluate import FULL, QUICK
+
+    args = build_parser().parse_args(["evaluate", "m", "--quick", "--rescore", "7"])
+    assert args.quick and args.output == "evaluation.md" and args.rescore == 7
+    assert all(QUICK[k] < FULL[k] for k in FULL)
 
 
 def test_evaluate_rejects_a_z_space_model(tiny, tmp_path):

@@ -77,6 +77,7 @@ def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
     p.add_argument("--size", type=int, default=None, help=size_help)
     p.add_argument("--allow-other-model", action="store_true",
                    help="use directions computed for another model of the same latent size")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
 def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, list[int]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 
@@ -21,37 +20,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class _Bar:
-    """A one-line progress bar on stderr, redrawn at most 10 times a second."""
-
-    def __init__(self, label: str) -> None:
-        self.label, self.last, self.start = label, 0.0, time.monotonic()
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, done: int, total: int | None) -> None:
-        now = time.monotonic()
-        final = total is not None and done >= total
-        if now - self.last < (0.1 if self.tty else 2.0) and not final:
-            return
-        self.last = now
-        from ..models.catalogue import format_size
-
-        rate = done / max(now - self.start, 1e-6)
-        if total:
-            frac = done / total
-            bar = "#" * int(frac * 30)
-            text = f"{self.label} [{bar:30s}] {frac * 100:5.1f}% {format_size(done)}/{format_size(total)}"
-        else:
-            text = f"{self.label} {format_size(done)}"
-        text += f"  {format_size(int(rate))}/s"
-        sys.stderr.write(("\r" + text) if self.tty else (text + "\n"))
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            sys.stderr.write("\n")
-
-
 def run(args: argparse.Namespace) -> int:
     from ..cli import CliError
     from ..models.catalogue import load_catalogue
@@ -60,14 +28,14 @@ def run(args: argparse.Namespace) -> int:
     entry = load_catalogue().require(args.name)
     if args.retries < 1 or args.timeout <= 0:
         raise ValueError("--retries must be ≥ 1 and --timeout > 0")
-    bar = _Bar(entry.name)
+    from .progress import Progress
+
     try:
-        result = download_entry(entry, args.dir, progress=bar, force=args.force,
-                                policy=RetryPolicy(timeout=args.timeout, attempts=args.retries))
+        with Progress(entry.name, unit="B", unit_scale=True) as bar:
+            result = download_entry(entry, args.dir, progress=bar, force=args.force,
+                                    policy=RetryPolicy(timeout=args.timeout, attempts=args.retries))
     except DownloadError as e:
         raise CliError(str(e)) from None
-    finally:
-        bar.close()
     if result.fetched == 0 and result.resumed_from == result.size:
         print(f"{entry.name}: already downloaded", file=sys.stderr)
     elif not result.verified:

@@ -1,5 +1,7 @@
 """`sefa-desktop evaluate MODEL`: the paper's SeFa-vs-PCA-vs-supervised comparison on a model whose
-samples the face predictors can label (the bundled demo model) → docs/evaluation.md."""
+samples the face predictors can label (the bundled demo model) → evaluation.md (+ two figures).
+
+`--quick` is a first look in under a minute; the full sizes are the paper's protocol (docs/evaluation.md)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,15 @@ import sys
 from pathlib import Path
 
 from .common import add_model_arg, check_output
+from .progress import Progress
+
+# The sizes of a full run (the paper's protocol, ~9 min on 2 CPU cores) and of --quick (under a minute).
+FULL = {"samples": 5000, "pca_samples": 100_000, "rescore": 2000, "pca_seeds": 5}
+QUICK = {"samples": 500, "pca_samples": 10_000, "rescore": 100, "pca_seeds": 2}
+
+
+def _sizes_text(sizes: dict[str, int]) -> str:
+    return ", ".join(f"--{k.replace('_', '-')} {v}" for k, v in sizes.items())
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -16,16 +27,24 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "boundaries), Table 2 (re-scoring), a layer-wise analysis and PCA's "
                                    "seed stability on MODEL, and write them as Markdown.")
     add_model_arg(p)
-    p.add_argument("-o", "--output", default="docs/evaluation.md", help="Markdown file (default docs/evaluation.md)")
-    p.add_argument("--samples", type=int, default=5000, help="labelled w for the supervised boundaries")
-    p.add_argument("--pca-samples", type=int, default=100_000, help="w samples per PCA (paper: 500k)")
-    p.add_argument("--rescore", type=int, default=2000, help="samples moved per direction (paper: 2000)")
-    p.add_argument("--pca-seeds", type=int, default=5)
+    p.add_argument("-o", "--output", default="evaluation.md",
+                   help="Markdown file (default evaluation.md in the current folder; the figures go beside it)")
+    p.add_argument("--quick", action="store_true",
+                   help=f"small sizes for a first look in under a minute ({_sizes_text(QUICK)}); "
+                        "the findings are noisier")
+    p.add_argument("--samples", type=int, default=None, help=f"labelled w for the supervised boundaries "
+                                                              f"(default {FULL['samples']})")
+    p.add_argument("--pca-samples", type=int, default=None, help=f"w samples per PCA (default "
+                                                                  f"{FULL['pca_samples']}; paper: 500k)")
+    p.add_argument("--rescore", type=int, default=None, help=f"samples moved per direction (default "
+                                                              f"{FULL['rescore']}, as the paper)")
+    p.add_argument("--pca-seeds", type=int, default=None, help=f"PCA repeats (default {FULL['pca_seeds']})")
     p.add_argument("--sigmas", type=float, default=2.0, help="step size in standard deviations of w")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--predictors", default=None, help="predictor weights (default: the bundled ones)")
     p.add_argument("--no-figures", action="store_true", help="do not write the direction grids beside the file")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
@@ -37,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.directions import DirectionSet
     from ..core.grids import render_direction_grid
     from ..core.imaging import save_png
-    from ..demo.evaluation import EvalConfig, evaluate
+    from ..demo.evaluation import EvalConfig, evaluate, planned_images
     from ..demo.predictors import load_predictor
     from ..demo.report import render_markdown
     from ..models import load_model
@@ -47,9 +66,12 @@ def run(args: argparse.Namespace) -> int:
         torch.set_num_threads(args.threads)
     pred, heldout = load_predictor(Path(args.predictors) if args.predictors else None)
     model = load_model(args.model, device=args.device)
-    cfg = EvalConfig(samples=args.samples, pca_samples=args.pca_samples, rescore=args.rescore,
-                     pca_seeds=args.pca_seeds, step_sigmas=args.sigmas, seed=args.seed)
-    res = evaluate(model, pred, cfg, heldout, log=lambda s: print(s, file=sys.stderr, flush=True))
+    sizes = {k: getattr(args, k) if getattr(args, k) is not None else v
+             for k, v in (QUICK if args.quick else FULL).items()}
+    cfg = EvalConfig(**sizes, step_sigmas=args.sigmas, seed=args.seed)
+    with Progress("evaluate", unit="img", total=planned_images(model, cfg), quiet=args.quiet) as bar:
+        res = evaluate(model, pred, cfg, heldout, log=lambda s: bar.describe(f"evaluate: {s.split()[0]}"),
+                       tick=bar.advance)
 
     figures: dict[str, str] = {}
     if not args.no_figures:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from .common import add_model_arg, add_sweep_table_args, check_output, load_sweep_table
+from .progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,8 +27,10 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(args.output, (".png",))
     model, dirs, indices = load_sweep_table(args)
-    image = render_direction_grid(model, dirs, indices, args.seeds, tuple(args.range), args.steps,
-                                  truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size)
+    with Progress(out.name, unit="row", total=len(indices) * len(args.seeds), quiet=args.quiet) as bar:
+        image = render_direction_grid(model, dirs, indices, args.seeds, tuple(args.range), args.steps,
+                                      truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size,
+                                      progress=bar)
     save_png(image, out)
     print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, "
           f"{len(args.seeds)} seed(s))")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from .common import add_model_arg, add_sweep_table_args, check_output, load_sweep_table
+from .progress import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,8 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(args.output, (".html", ".htm"))
     model, dirs, indices = load_sweep_table(args)
-    write_direction_page(model, dirs, indices, args.seeds, tuple(args.range), args.steps, out,
-                         truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size)
+    with Progress(out.name, unit="row", total=len(indices) * len(args.seeds), quiet=args.quiet) as bar:
+        write_direction_page(model, dirs, indices, args.seeds, tuple(args.range), args.steps, out,
+                             truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size, progress=bar)
     n = len(indices) * len(args.seeds) * args.steps
     print(f"wrote {out} and {n} images in {out.stem}_files/")
     return 0

@@ -7,11 +7,10 @@ grid of seeds side by side. Format from the extension: .mp4 (H.264), .webm (VP9)
 from __future__ import annotations
 
 import argparse
-import sys
 import threading
-import time
 
 from .common import add_model_arg, check_output, load_directions
+from .progress import Progress
 
 
 def parse_keyframe(text: str) -> dict[int, float]:
@@ -61,38 +60,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr (redrawn at most 10×/s; plain lines when not a terminal)."""
-
-    def __init__(self, label: str, stream=None) -> None:
-        self.label, self.stream = label, stream or sys.stderr
-        self.t0 = time.perf_counter()
-        self.last = 0.0
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.last_decile = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        now = time.perf_counter()
-        if self.tty:
-            if done < total and now - self.last < 0.1:
-                return
-            self.last = now
-            width = 30
-            filled = int(width * done / total)
-            rate = done / max(now - self.t0, 1e-9)
-            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total} "
-                              f"frames {rate:5.1f} fps")
-            if done == total:
-                self.stream.write("\n")
-            self.stream.flush()
-        else:
-            decile = 10 * done // total
-            if decile != self.last_decile:
-                self.last_decile = decile
-                self.stream.write(f"{self.label}: {done}/{total} frames ({100 * done // total}%)\n")
-                self.stream.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     from ..core.video import VIDEO_SUFFIXES, VideoSpec, export_video
     from ..models import load_model
@@ -109,12 +76,8 @@ def run(args: argparse.Namespace) -> int:
                      fps=args.fps, pingpong=args.pingpong, size=args.size, caption=args.caption,
                      truncation_psi=args.truncation, noise_mode=args.noise, batch=args.batch, codec=args.codec,
                      crf=args.crf)
-    bar = None if args.quiet else ProgressBar(out.name)
-    try:
+    with Progress(out.name, unit="frame", total=spec.frames, quiet=args.quiet) as bar:
         result = export_video(model, spec, out, progress=bar, cancel=threading.Event())
-    except KeyboardInterrupt:
-        print(file=sys.stderr)
-        raise
     print(f"wrote {out} ({result.width}×{result.height}, {result.frames} frames at {result.fps:g} fps, "
           f"{result.codec}) in {result.seconds:.1f} s")
     return 0

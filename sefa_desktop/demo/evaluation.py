@@ -56,10 +56,14 @@ class EvalResult:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _scores(model: Any, codes: torch.Tensor, pred: FacePredictor, batch: int) -> torch.Tensor:
+Tick = Callable[[int], None]  # called with the number of images just made (for a progress bar)
+
+
+def _scores(model: Any, codes: torch.Tensor, pred: FacePredictor, batch: int, tick: Tick) -> torch.Tensor:
     out = []
     for i in range(0, len(codes), batch):
         out.append(pred.scores(model.synthesize(codes[i:i + batch], noise_mode="const")))
+        tick(len(out[-1]))
     return torch.cat(out)
 
 
@@ -100,8 +104,16 @@ def layer_groups(model: Any) -> list[tuple[str, list[int]]]:
             for r, rows in sorted(groups.items())]
 
 
+def planned_images(model: Any, cfg: EvalConfig) -> int:
+    """How many images `evaluate` renders (generated and procedural): the unit of its progress, since
+    rendering and scoring them is nearly all of its time."""
+    nf, groups = len(faces.FACTORS), len(layer_groups(model))
+    return 2 * cfg.samples + cfg.rescore * (1 + len(METHODS) * nf + groups * nf)
+
+
 def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str, float] | None = None,
-             log: Callable[[str], None] = lambda s: None) -> EvalResult:
+             log: Callable[[str], None] = lambda s: None, tick: Tick = lambda n: None) -> EvalResult:
+    """`log(phase)` at the start of each phase; `tick(n)` after every n images (planned_images() in all)."""
     if getattr(model, "edit_space", "z") != "w":
         raise ValueError(f"evaluate needs a style-based model (W+ codes); {model.name} edits in z")
     if min(cfg.samples, cfg.rescore) < 10 or cfg.pca_samples < 10 or cfg.pca_seeds < 1:
@@ -114,7 +126,7 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
     t = time.perf_counter()
     log(f"labelling {cfg.samples} generated samples")
     w = _w_samples(model, cfg.samples, cfg.seed)
-    y = _scores(model, w[:, None, :].expand(-1, L, -1).contiguous(), pred, cfg.batch)
+    y = _scores(model, w[:, None, :].expand(-1, L, -1).contiguous(), pred, cfg.batch, tick)
     wc = (w - w.mean(0)).double()
     yc = (y - y.mean(0)).double()
     lam = 1e-3 * float(wc.square().sum(0).mean())
@@ -152,7 +164,7 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
     log(f"re-scoring {cfg.rescore} samples × {nf} factors × 3 methods")
     w0 = _w_samples(model, cfg.rescore, cfg.seed + 1)
     codes0 = w0[:, None, :].expand(-1, L, -1).contiguous()
-    base = _scores(model, codes0, pred, cfg.batch)
+    base = _scores(model, codes0, pred, cfg.batch, tick)
     spread = w.numpy()
 
     def moved(d: np.ndarray, rows: list[int] | None) -> torch.Tensor:
@@ -160,7 +172,7 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
         delta = torch.from_numpy((cfg.step_sigmas * sigma * d).astype(np.float32))
         codes = codes0.clone()
         codes[:, rows if rows is not None else slice(None)] += delta
-        return (_scores(model, codes, pred, cfg.batch) - base).mean(0)
+        return (_scores(model, codes, pred, cfg.batch, tick) - base).mean(0)
 
     rescore = {m: torch.stack([moved(direction(m, f), None) for f in range(nf)]).numpy() for m in METHODS}
     secs["rescore"] = time.perf_counter() - t
@@ -176,7 +188,9 @@ def evaluate(model: Any, pred: FacePredictor, cfg: EvalConfig, heldout: dict[str
     secs["layerwise"] = time.perf_counter() - t
 
     # 5. do the generated images look like the data? predictor distributions, generated vs data
+    log("comparing generated and procedural images")
     data_img, data_lab = faces.sample(cfg.samples, seed=cfg.seed + 424_242)
+    tick(cfg.samples)
     data_pred = pred.scores(data_img).numpy()
     yn = y.numpy()
     dist_gen = np.array([_w1(yn[:, f], data_pred[:, f]) for f in range(nf)])
