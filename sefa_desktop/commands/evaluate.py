@@ -14,7 +14,7 @@ from .progress import Progress
 
 # The sizes of a full run (the paper's protocol, ~9 min on 2 CPU cores) and of --quick (under a minute).
 FULL = {"samples": 5000, "pca_samples": 100_000, "rescore": 2000, "pca_seeds": 5}
-QUICK = {"samples": 500, "pca_samples": 10_000, "rescore": 100, "pca_seeds": 2}
+QUICK = {"samples": 300, "pca_samples": 10_000, "rescore": 50, "pca_seeds": 2}
 
 
 def _sizes_text(sizes: dict[str, int]) -> str:
