@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .core.atomic import WriteError
+    from .util.atomic import WriteError
     from .core.directions import DirectionFileError
     from .models.errors import ModelLoadError
 

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 
 from sefa_desktop.cli import main as cli_main
-from sefa_desktop.core.atomic import WriteError
+from sefa_desktop.util.atomic import WriteError
 from sefa_desktop.core.editing import DirectionEdit, apply_edits
 from sefa_desktop.core.exports import (
     edit_recipe,

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from sefa_desktop.core import video as video_mod
-from sefa_desktop.core.atomic import WriteError
+from sefa_desktop.util.atomic import WriteError
 from sefa_desktop.core.video import (
     ExportCancelled,
     FrameRenderer,

@@ -1,6 +1,6 @@
 """The method and its files: factorization, directions, edits, images (no Qt)."""
 
 from .directions import DirectionFileError, DirectionSet
-from .factorize import factorize
+from .sefa import factorize
 
 __all__ = ["DirectionSet", "DirectionFileError", "factorize"]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write_bytes
+from ..util.atomic import atomic_path, atomic_write_bytes
 from .direction_io import FORMAT_WRITERS, READERS, WRITERS
 from .directions import FORMAT_NAME, DirectionFileError, DirectionSet
 

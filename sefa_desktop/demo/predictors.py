@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..core.atomic import atomic_path
+from ..util.atomic import atomic_path
 from ..resources import resources_dir
 from . import faces
 

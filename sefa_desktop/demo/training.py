@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.atomic import atomic_path
+from ..util.atomic import atomic_path
 from ..models.nets.stylegan2 import FullyConnected, StyleGAN2Generator
 from . import faces
 

@@ -590,7 +590,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export preview image", "preview.png", "PNG image (*.png)")
         if not path:
             return
-        from ..core.atomic import atomic_path
+        from ..util.atomic import atomic_path
 
         try:
             with atomic_path(path, suffix=".png") as tmp:

@@ -1,6 +1,6 @@
 """The Presets menu and pane: save the current set-up, list and apply saved presets, manage them.
 
-Thin over core/presets.PresetStore (which writes atomically, keeps a backup and moves damaged files
+Thin over presets.PresetStore (which writes atomically, keeps a backup and moves damaged files
 aside with a message; those messages are shown in the status bar's error line). Applying a preset is
 a small state machine over the window's own signals: open its model if another one is loaded
 (→ modelChanged), select its layers and factorize (→ directionsChanged), then set seed, ψ, noise and
@@ -34,7 +34,7 @@ class PresetsController(QObject):
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.w = window
-        self.store: Any = None  # core.presets.PresetStore, made on first use
+        self.store: Any = None  # presets.PresetStore, made on first use
         self.pane: Any = None  # gui.presets_pane.PresetsPane, made by "Manage Presets…"
         self.dock: QDockWidget | None = None
         self.pending: Any = None  # the Preset being applied
@@ -57,7 +57,7 @@ class PresetsController(QObject):
     # -- store ---------------------------------------------------------------------------------------
     def _store(self) -> Any:
         if self.store is None:
-            from ..core.presets import PresetStore
+            from ..presets import PresetStore
 
             self.store = PresetStore()
         return self.store
@@ -97,7 +97,7 @@ class PresetsController(QObject):
     # -- saving ----------------------------------------------------------------------------------------
     def current_preset(self, name: str = "") -> Any:
         """The window's set-up as a Preset (model reference + hash, layers, seed, ψ, noise, edits)."""
-        from ..core.presets import Preset, PresetEdit, PresetError, model_ref
+        from ..presets import Preset, PresetEdit, PresetError, model_ref
 
         w = self.w
         info = w.model_info
@@ -116,7 +116,7 @@ class PresetsController(QObject):
                       directions_file=w.directions_source or None)
 
     def save_current(self, name: str) -> bool:
-        from ..core.presets import PresetError
+        from ..presets import PresetError
 
         try:
             self._store().save(self.current_preset(name))
@@ -166,7 +166,7 @@ class PresetsController(QObject):
 
     # -- applying --------------------------------------------------------------------------------------
     def apply_named(self, name: str) -> None:
-        from ..core.presets import PresetError
+        from ..presets import PresetError
 
         try:
             preset = self._store().get(name)
@@ -176,7 +176,7 @@ class PresetsController(QObject):
         self.apply(preset)
 
     def apply(self, preset: Any) -> None:
-        from ..core.presets import model_status
+        from ..presets import model_status
 
         w = self.w
         try:
