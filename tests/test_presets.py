@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from sefa_desktop import presets as presets_mod
-from sefa_desktop.util.atomic import WriteError
 from sefa_desktop.presets import (
     PRESET_VERSION,
     ModelRef,
@@ -23,6 +22,7 @@ from sefa_desktop.presets import (
     model_ref,
     model_status,
 )
+from sefa_desktop.util.atomic import WriteError
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,32 +6,29 @@ a small state machine over the window's own signals: open its model if another o
 (→ modelChanged), select its layers and factorize (→ directionsChanged), then set seed, ψ, noise and
 the edits with their α and rows.
 
-core.presets is imported lazily: it pulls in the core package, and so torch, which the window must
+presets.py is imported lazily: it pulls in the models package, and so torch, which the window must
 not load before it is shown.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMessageBox
 
 from .layer_tree import preset_rows
 from .preview import LAYER_CHOICES, ActiveEdit
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 SAVE_SHORTCUT = "Ctrl+S"  # free in the window (Ctrl+Shift+S exports the preview image)
 SAME_VECTOR = 0.999  # |cos| above which a saved vector is "the same direction" as a gallery row
 
 
 class PresetsController(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.w = window
         self.store: Any = None  # presets.PresetStore, made on first use
