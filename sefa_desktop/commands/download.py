@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from . import CliError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("download", help="download a public checkpoint from the catalogue",
@@ -21,7 +23,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import CliError
     from ..models.catalogue import load_catalogue
     from ..models.download import DownloadError, RetryPolicy, download_entry
 
