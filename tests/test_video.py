@@ -200,7 +200,7 @@ def test_cli_video(tmp_path: Path, dirs, capsys) -> None:
                "--frames", "12", "--fps", "15", "--seeds", "0", "1", "--pingpong", "--caption", "-o", str(out)])
     err = capsys.readouterr().err
     assert rc == 0, err
-    assert "12/12 frames" in err  # the progress bar
+    assert "12/12" in err and "frame/s" in err  # the progress bar (tqdm)
     frames, _, fps = _decode(out)
     assert len(frames) == 12 and frames[0].shape == (64, 128, 3) and fps == 15
     rc = main(["video", "digiface-dcgan64", "--directions", str(tmp_path / "d.npz"), "-o", str(tmp_path / "v.mp4")])

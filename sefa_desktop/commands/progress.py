@@ -12,24 +12,34 @@ from typing import Any
 
 
 class Progress:
-    """Callable as `progress(done, total)`; also a context manager that closes the bar."""
+    """Callable as `progress(done, total)`; also a context manager that closes the bar. The bar appears
+    at the first report, so a command that fails while checking its input prints only its error line."""
 
     def __init__(self, desc: str, unit: str = "it", total: int | None = None, quiet: bool = False,
                  unit_scale: bool = False, stream: Any = None) -> None:
-        from tqdm import tqdm
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.options = dict(total=total, desc=desc, unit=unit, unit_scale=unit_scale,
+                            unit_divisor=1024 if unit_scale else 1000)
+        self._bar: Any = None
 
-        stream = stream or sys.stderr
-        tty = bool(getattr(stream, "isatty", lambda: False)())
-        self.bar = tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=stream, disable=quiet,
-                        dynamic_ncols=tty, mininterval=0.1 if tty else 5.0, leave=True,
-                        unit_divisor=1024 if unit_scale else 1000)
+    @property
+    def bar(self) -> Any:
+        if self._bar is None:
+            from tqdm import tqdm
+
+            tty = bool(getattr(self.stream, "isatty", lambda: False)())
+            self._bar = tqdm(file=self.stream, disable=self.quiet, dynamic_ncols=tty, leave=True,
+                             mininterval=0.1 if tty else 5.0, **self.options)
+        return self._bar
 
     def __call__(self, done: int, total: int | None = None) -> None:
-        if total is not None and total != self.bar.total:
-            self.bar.total = total
-            self.bar.refresh()
-        if done > self.bar.n:
-            self.bar.update(done - self.bar.n)
+        bar = self.bar
+        if total is not None and total != bar.total:
+            bar.total = total
+            bar.refresh()
+        if done > bar.n:
+            bar.update(done - bar.n)
 
     def advance(self, n: int = 1) -> None:
         self.bar.update(n)
@@ -38,7 +48,8 @@ class Progress:
         self.bar.set_description_str(desc)
 
     def close(self) -> None:
-        self.bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
     def __enter__(self) -> Progress:
         return self
