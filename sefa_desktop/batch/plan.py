@@ -230,7 +230,9 @@ def recipe_difference(old: dict[str, Any], new: dict[str, Any]) -> str | None:
                     return format_seeds(r) if r else "none"
                 return f"{label} {show(old.get(key))} there, {show(new.get(key))} now"
             if key in ("sweeps", "hold", "size", "format", "quality", "truncation", "noise"):
-                return f"{label} {json.dumps(old.get(key))} there, {json.dumps(new.get(key))} now"
+                def show(v: Any) -> str:
+                    return "none" if v is None or v == [] else json.dumps(v)
+                return f"{label} {show(old.get(key))} there, {show(new.get(key))} now"
             return f"{label} differs"
     return None
 

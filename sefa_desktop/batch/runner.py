@@ -57,6 +57,7 @@ class OutputFolder:
             if not out.parent.is_dir():
                 raise BatchError(f"cannot create {out}: folder {out.parent} does not exist")
             out.mkdir()
+        self._check_is_batch_folder()
         self._lock = open(out / LOCK_FILE, "a")  # noqa: SIM115 (held until release())
         try:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -79,12 +80,17 @@ class OutputFolder:
                                  "same options to resume it")
             about = {**old.get("about", {}), "runs": old.get("about", {}).get("runs", []) + about.get("runs", [])}
         else:
-            others = [p.name for p in out.iterdir() if p.name != LOCK_FILE]
-            if others:
-                raise BatchError(f"{out} is not empty and holds no batch ({others[0]}, …): use a new or empty "
-                                 "output folder")
+            self._check_is_batch_folder()
         doc = {"format": RECIPE_FORMAT, "version": RECIPE_VERSION, "recipe": recipe, "about": about}
         atomic_write_bytes(recipe_path, (json.dumps(doc, indent=1) + "\n").encode("utf-8"))
+
+    def _check_is_batch_folder(self) -> None:
+        if (self.path / RECIPE_FILE).exists():
+            return
+        others = sorted(p.name for p in self.path.iterdir() if p.name != LOCK_FILE)
+        if others:
+            raise BatchError(f"{self.path} is not empty and holds no batch ({others[0]}, …): use a new or "
+                             "empty output folder")
 
     def release(self) -> None:
         if self._lock is not None:
