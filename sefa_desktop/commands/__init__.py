@@ -13,3 +13,7 @@ COMMAND_MODULES = [
     "evaluate",
     "batch",
 ]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (raised by commands, caught in cli)."""
