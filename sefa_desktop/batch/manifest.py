@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from ..core.atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 from .plan import BatchError, Job, Plan, file_sha256
 
 COLUMNS = ("seed", "direction", "alpha", "path", "sha256")

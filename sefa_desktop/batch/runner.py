@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 from . import manifest
 from .engines import Engine
 from .plan import RECIPE_FORMAT, RECIPE_VERSION, BatchError, Job, Plan, recipe_difference

@@ -8,7 +8,21 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class BatchJob:
+    """A checked batch, ready to run (bench/batch.py runs it with its own timing)."""
+
+    plan: Any  # batch.plan.Plan
+    outdir: Path
+    recipe: dict[str, Any]
+    about: dict[str, Any]
+    make_engine: Callable[[str], Any]  # probe file name → Engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,16 +73,13 @@ def parse_hold(text: str) -> list[int]:
         raise ValueError(f"bad --hold '{text}': use direction indices, e.g. 2,5") from None
 
 
-def run(args: argparse.Namespace) -> int:
-    import threading
-
+def prepare(args: argparse.Namespace) -> BatchJob:
+    """Check the options, load the model and directions, and build the recipe, plan and engine factory."""
     import numpy as np
-    from tqdm import tqdm
 
     from ..batch.engines import InProcessEngine, LocalPoolEngine, RayEngine, local_devices
     from ..batch.plan import BatchError, Plan, file_sha256, make_recipe, parse_seeds, parse_sweep
     from ..batch.render import RenderSpec, weights_sha256
-    from ..batch.runner import ctrl_c_sets, run_batch
     from ..core.editing import hold_fixed
     from ..models import load_model
     from .common import load_directions
@@ -143,6 +154,18 @@ def run(args: argparse.Namespace) -> int:
             return InProcessEngine(spec, devices[0], threads, model)
         return LocalPoolEngine(spec, devices, threads)
 
+    return BatchJob(plan, outdir, recipe, about, make_engine)
+
+
+def run(args: argparse.Namespace) -> int:
+    import threading
+
+    from tqdm import tqdm
+
+    from ..batch.runner import ctrl_c_sets, run_batch
+
+    job = prepare(args)
+    plan, outdir = job.plan, job.outdir
     bars: list[tqdm] = []
 
     def on_verify(done: int, total: int) -> None:
@@ -168,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         with ctrl_c_sets(stop, on_first_ctrl_c):
-            outcome = run_batch(plan, outdir, recipe, about, make_engine, stop=stop, on_start=on_start,
+            outcome = run_batch(plan, outdir, job.recipe, job.about, job.make_engine, stop=stop, on_start=on_start,
                                 on_verify=on_verify)
     finally:
         for b in bars:
