@@ -1,6 +1,6 @@
 """Throughput of `sefa-desktop batch`: images per second of each engine, in one run.
 
-    nice -n 10 python bench/batch.py [--images 160] [--sg2-images 8] [--skip-ray]
+    nice -n 10 python bench/batch.py [--images 800] [--sg2-images 24] [--skip-ray]
 
 Models: the two bundled ones and a 256 px StyleGAN2 with random weights (config-f widths, written as
 an NVIDIA pickle so every worker loads it from the path, as users' checkpoints are). Engines: local
@@ -9,7 +9,8 @@ started once at the beginning (its start-up time is printed apart). Each cell re
 into a fresh folder; the manifests must be identical (checked).
 
 Columns: `wall` is the whole run_batch (worker start-up, model loading in each worker, rendering);
-`img/s` counts images after the first chunk came back, over the time since then (the steady rate);
+`img/s` counts images after every worker returned its first chunk, over the time since then (the
+steady rate, without worker start-up);
 `× 1 worker` is that rate against the local 1-worker rate of the same model.
 """
 
@@ -55,19 +56,39 @@ def random_stylegan2(folder: Path, resolution: int) -> Path:
 
 
 def time_batch(argv: list[str]) -> tuple[float, float, int, bytes]:
-    """(wall seconds, steady images/s, images, manifest bytes) of one batch run."""
+    """(wall seconds, steady images/s, images, manifest bytes) of one batch run.
+
+    The steady rate counts the images that came back after every worker had returned its first chunk
+    (so worker start-up and model loading are out of it), over the time since that moment."""
     args = build_parser().parse_args(argv)
     job = prepare(args)
-    stamps: list[tuple[float, int]] = []
+    stamps: list[tuple[float, int, int]] = []  # (time, images, worker pid)
 
-    def on_start(total: int, done: int, engine):
-        return lambda n: stamps.append((time.perf_counter(), n))
+    def make_engine(probe: str):
+        engine = job.make_engine(probe)
+        results = engine.results
+
+        def timed(chunks, stop):
+            for rs in results(chunks, stop):
+                stamps.append((time.perf_counter(), len(rs), rs[0].worker))
+                yield rs
+
+        engine.results = timed
+        return engine
 
     t0 = time.perf_counter()
-    outcome = run_batch(job.plan, job.outdir, job.recipe, job.about, job.make_engine, on_start=on_start)
+    outcome = run_batch(job.plan, job.outdir, job.recipe, job.about, make_engine)
     wall = time.perf_counter() - t0
-    later = sum(n for _, n in stamps[1:])
-    steady = later / (stamps[-1][0] - stamps[0][0]) if later else float("nan")
+    seen: set[int] = set()
+    workers = len({w for _, _, w in stamps})
+    ready = None
+    for i, (_, _, w) in enumerate(stamps):
+        seen.add(w)
+        if len(seen) == workers:
+            ready = i
+            break
+    later = sum(n for _, n, _ in stamps[ready + 1:]) if ready is not None else 0
+    steady = later / (stamps[-1][0] - stamps[ready][0]) if later else float("nan")
     return wall, steady, outcome.rendered, (job.outdir / "manifest.csv").read_bytes()
 
 
@@ -77,8 +98,8 @@ def load_average() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--images", type=int, default=160, help="images per cell for the bundled models")
-    ap.add_argument("--sg2-images", type=int, default=8, help="images per cell for the 256 px StyleGAN2")
+    ap.add_argument("--images", type=int, default=800, help="images per cell for the bundled models")
+    ap.add_argument("--sg2-images", type=int, default=24, help="images per cell for the 256 px StyleGAN2")
     ap.add_argument("--skip-ray", action="store_true")
     args = ap.parse_args()
     engines = [e for e in ENGINES if not (args.skip_ray and "ray" in e[0])]

@@ -278,3 +278,14 @@ def test_gpu_renders_are_reproducible(directions, tmp_path, capsys):
                            "--device", "cuda", "--workers", workers, "-q")
         assert code == 0, err
     assert files_of(a) == files_of(b)
+
+
+def test_two_batches_cannot_write_to_one_folder(tmp_path, capsys):
+    import fcntl
+
+    out = tmp_path / "busy"
+    assert run(capsys, "batch", MODEL, "-o", str(out), "--seeds", "0", "--workers", "1", "-q")[0] == 0
+    with open(out / ".batch.lock", "a") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        code, _, err = run(capsys, "batch", MODEL, "-o", str(out), "--seeds", "0", "--workers", "1", "-q")
+    assert code == 1 and "another sefa-desktop batch is writing to" in err

@@ -148,8 +148,10 @@ class RayEngine(Engine):
         self.ray = ray
         self.started = False
         if not ray.is_initialized():
+            # A local instance gets at least the CPUs asked for, so no actor waits forever for a slot.
+            cpus = None if address else max(os.cpu_count() or 1, (workers or 0) * max(1, threads))
             try:
-                ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                ray.init(address=address, num_cpus=cpus, include_dashboard=False, log_to_driver=False,
                          logging_level=logging.ERROR, configure_logging=True)
             except Exception as e:  # noqa: BLE001 (connection or start-up failures, one line)
                 first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -158,10 +160,19 @@ class RayEngine(Engine):
             self.started = True
         resources = ray.cluster_resources()
         gpus = int(resources.get("GPU", 0)) if device in ("auto", "cuda") else 0
+        if device == "cuda" and not gpus:
+            self.close()
+            raise BatchError("--device cuda: the Ray cluster has no GPUs")
         cpus = max(1, int(resources.get("CPU", 1)))
         self.workers = workers or (gpus or max(1, cpus // max(1, threads)))
+        if not gpus and self.workers * max(1, threads) > cpus:
+            self.close()
+            raise BatchError(f"the Ray cluster has {cpus} CPUs: {self.workers} workers × {threads} threads do not "
+                             "fit (lower --workers or --threads)")
         actor_device = "cuda" if gpus else "cpu"
-        actor = ray.remote(Worker).options(num_cpus=0 if gpus else max(1, threads), num_gpus=1 if gpus else 0)
+        # More actors than GPUs share them (small models leave a GPU idle at one image per pass).
+        per_gpu = min(1.0, gpus / self.workers) if gpus else 0
+        actor = ray.remote(Worker).options(num_cpus=0 if gpus else max(1, threads), num_gpus=per_gpu)
         self.actors = [actor.remote(spec, actor_device, threads) for _ in range(self.workers)]
         self.devices = [actor_device] * self.workers
 

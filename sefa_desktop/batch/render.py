@@ -45,6 +45,7 @@ class Result:
     key: int
     sha256: str
     data: bytes | None  # the encoded image when the worker could not write it to OUTDIR itself
+    worker: int = 0  # the rendering process's id (bench/batch.py times from when every worker is up)
 
 
 def weights_sha256(model: object) -> str:
@@ -161,6 +162,6 @@ class Renderer:
             sha = hashlib.sha256(data).hexdigest()
             if self.writes:
                 write_image(self.outdir / job.path, data)
-            results.append(Result(job.key, sha, None if self.writes else data))
+            results.append(Result(job.key, sha, None if self.writes else data, os.getpid()))
             self.rendered += 1
         return results

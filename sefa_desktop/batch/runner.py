@@ -98,14 +98,18 @@ class OutputFolder:
             self._lock = None
 
 
-def run_info(engine: str, workers: int, devices: list[str], threads: int) -> dict[str, Any]:
+def run_info(engine: str, workers: int | None, device: str, threads: int) -> dict[str, Any]:
+    """What batch.json records of each run (not part of the recipe): when, where, with what."""
+    import PIL
     import torch
 
     from .. import __version__
 
+    if device == "auto" and engine == "local":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
     return {"started": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"), "engine": engine,
-            "workers": workers, "devices": sorted(set(devices)), "threads_per_worker": threads,
-            "sefa_desktop": __version__, "torch": torch.__version__}
+            "workers": workers or "default", "device": device, "threads_per_worker": threads,
+            "sefa_desktop": __version__, "torch": torch.__version__, "pillow": PIL.__version__}
 
 
 def chunks_of(plan: Plan, pending: Iterator[int], size: int = CHUNK) -> Iterator[list[Job]]:

@@ -80,6 +80,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     from ..batch.engines import InProcessEngine, LocalPoolEngine, RayEngine, local_devices
     from ..batch.plan import BatchError, Plan, file_sha256, make_recipe, parse_seeds, parse_sweep
     from ..batch.render import RenderSpec, weights_sha256
+    from ..batch.runner import run_info
     from ..core.editing import hold_fixed
     from ..models import load_model
     from .common import load_directions
@@ -140,7 +141,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     source = str(Path(args.model).expanduser().resolve()) if Path(args.model).expanduser().exists() else args.model
     about = {"model": args.model, "model_name": model.name, "model_family": model.family,
              "directions": args.directions, "images": len(plan),
-             "runs": [{"engine": args.engine, "workers": args.workers, "device": device}]}
+             "runs": [run_info(args.engine, args.workers, device, args.threads or 1)]}
 
     def make_engine(probe: str):
         spec = RenderSpec(model=source, weights_sha256=weights, vectors=vectors, layers=layers, latents=None,
