@@ -27,9 +27,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sefa_desktop.core.atomic import atomic_path  # noqa: E402
 from sefa_desktop.models.formats.genforce import genforce_stylegan2_state  # noqa: E402
 from sefa_desktop.models.nets.stylegan2 import StyleGAN2Generator  # noqa: E402
+from sefa_desktop.util.atomic import atomic_path  # noqa: E402
 
 
 def build_random_stylegan2(resolution: int, seed: int = 0, channel_base: int = 32768, channel_max: int = 512,
