@@ -97,6 +97,20 @@ class SessionEditor:
     def set_noise(self, noise: str) -> None:
         self._sample_command("Change noise", noise=noise)
 
+    def apply_setup(self, base: BaseCode, psi: float | None, noise: str | None, edits: Iterable[Edit],
+                    text: str) -> None:
+        """Sample and edits at once (a preset): one undo step."""
+        s = self.session
+        old = (s.base, s.psi, s.noise, s.edits)
+        new = (base, s.psi if psi is None else round(float(psi), 4), s.noise if noise is None else noise,
+               tuple(edits))
+
+        def put(value: tuple) -> None:
+            s.set_sample(*value[:3])
+            s.set_edits(value[3])
+
+        self.history.push(Command(text, redo=lambda: put(new), undo=lambda: put(old)))
+
     # -- directions -----------------------------------------------------------------------------------
     def select_layers(self, rows: Iterable[int]) -> None:
         s = self.session
