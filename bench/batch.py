@@ -2,8 +2,9 @@
 
     nice -n 10 python bench/batch.py [--images 800] [--sg2-images 24] [--skip-ray]
 
-Models: the two bundled ones and a 256 px StyleGAN2 with random weights (config-f widths, written as
-an NVIDIA pickle so every worker loads it from the path, as users' checkpoints are). Engines: local
+Models: the two bundled ones and a 256 px StyleGAN2 with random weights (config-f widths, built by
+tools/make_random_stylegan2.py as a genforce .pth; every worker loads it from the path, as users'
+checkpoints are). Engines: local
 with 1 worker (the baseline), local with 2 worker processes, Ray with 2 actors on a local Ray instance
 started once at the beginning (its start-up time is printed apart). Each cell renders the same job
 into a fresh folder; the manifests must be identical (checked).
@@ -27,32 +28,16 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.load import config_f  # noqa: E402
-from bench.nvpickle import write_network_pickle  # noqa: E402
 from sefa_desktop.batch.runner import run_batch  # noqa: E402
 from sefa_desktop.cli import build_parser  # noqa: E402
 from sefa_desktop.commands.batch import prepare  # noqa: E402
 from sefa_desktop.core import factorize  # noqa: E402
 from sefa_desktop.models import load_model  # noqa: E402
-from sefa_desktop.models.nets.stylegan2 import StyleGAN2Generator, stylegan2_config_from_nvidia  # noqa: E402
+from tools.make_random_stylegan2 import cached_random_stylegan2  # noqa: E402
 
 ENGINES = [("local, 1 worker", ["--engine", "local", "--workers", "1"]),
            ("local, 2 workers", ["--engine", "local", "--workers", "2"]),
            ("ray, 2 actors", ["--engine", "ray", "--workers", "2"])]
-
-
-def random_stylegan2(folder: Path, resolution: int) -> Path:
-    """A config-f StyleGAN2 with random weights (N(0,1) as equalized learning rate initialises them)."""
-    kw = config_f(resolution)
-    gen = StyleGAN2Generator(stylegan2_config_from_nvidia(kw, "ada"))
-    torch.manual_seed(0)
-    with torch.no_grad():
-        for name, p in gen.named_parameters():
-            if p.ndim >= 2:
-                p.normal_()
-            elif name.endswith("affine.bias"):
-                p.fill_(1.0)
-    return write_network_pickle(folder / f"random-sg2-{resolution}.pkl", gen, kw)
 
 
 def time_batch(argv: list[str]) -> tuple[float, float, int, bytes]:
@@ -115,7 +100,7 @@ def main() -> None:
         tmp = Path(tmp_name)
         models = [("digiface-dcgan64", "digiface-dcgan64", args.images),
                   ("cartoon-faces-sg2-32", "cartoon-faces-sg2-32", args.images),
-                  ("StyleGAN2 256 px, random", str(random_stylegan2(tmp, 256)), args.sg2_images)]
+                  ("StyleGAN2 256 px, random", str(cached_random_stylegan2(256)), args.sg2_images)]
         print(f"| {'model':<26} | {'engine':<17} | {'images':>6} | {'wall s':>7} | {'img/s':>7} | {'× 1 worker':>10} |")
         print(f"|{'-' * 28}|{'-' * 19}|{'-' * 8}|{'-' * 9}|{'-' * 9}|{'-' * 12}|")
         for label, source, n in models:
