@@ -122,7 +122,7 @@ class ExportController(QObject):
                 values.append(np.zeros(1, np.float32))
                 labels.append(e.name)
             edits[index] = float(e.alpha)
-            rows = e.layers(s.num_layers, s.style)
+            rows = e.layers(s.num_layers, s.style, s.row_resolutions)
             if rows is not None and list(rows) != list(d.layers):
                 rows_of[index] = tuple(rows)
         dirset = DirectionSet(np.concatenate(vectors), np.concatenate(values), list(d.layers), src.method,

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.layer_presets import PRESETS, preset_rows, row_ranges
+from ..core.layer_presets import MEANING, PRESETS, preset_description, preset_rows, row_ranges
 
 DEBOUNCE_MS = 250
 
@@ -32,6 +32,7 @@ class LayerTree(QWidget):
         super().__init__(parent)
         self.setObjectName("layerTree")
         self.num_layers = 0
+        self.resolutions: tuple[int, ...] = ()  # each row's resolution: the presets split by it
         self._rows: dict[int, QTreeWidgetItem] = {}
         self._last_emitted: list[int] = []
 
@@ -48,9 +49,7 @@ class LayerTree(QWidget):
         for name in PRESETS:
             b = QPushButton(name.capitalize(), self)
             b.setObjectName(f"preset-{name}")
-            b.setToolTip({"all": "Every W+ row", "coarse": "Pose, shape (the paper's rows 0–1 of 18)",
-                          "middle": "Features, expression (rows 2–5 of 18)",
-                          "fine": "Colour, texture (rows 6–13 of 18)"}[name])
+            b.setToolTip(f"{name.capitalize()}: {MEANING[name]}")  # rows and resolutions once a model is open
             b.clicked.connect(lambda _=False, n=name: self.apply_preset(n))
             self.buttons.addButton(b)
             row.addWidget(b)
@@ -90,8 +89,12 @@ class LayerTree(QWidget):
             item.setCheckState(0, Qt.CheckState.Checked if index in chosen else Qt.CheckState.Unchecked)
             self._rows[index] = item
         self.tree.expandAll()
+        self.resolutions = tuple(int(res) for _, _, res in layers)
         for b in self.buttons.buttons():
             b.setEnabled(len(layers) > 1)
+            name = b.objectName().removeprefix("preset-")
+            if len(layers) > 1:  # say on screen what the preset selects on this model
+                b.setToolTip(self.preset_tooltip(name))
         del blocker
         self._last_emitted = self.selected()
         self._update_hint()
@@ -118,7 +121,21 @@ class LayerTree(QWidget):
         self._update_hint()
 
     def apply_preset(self, name: str) -> None:
-        self.set_selected(preset_rows(name, self.num_layers))
+        self.set_selected(self.preset_rows(name))
+
+    def preset_rows(self, name: str) -> list[int]:
+        """The rows preset `name` checks on this model: coarse/middle/fine split by resolution."""
+        return preset_rows(name, self.num_layers, self.resolutions or None)
+
+    def preset_tooltip(self, name: str) -> str:
+        """'Fine — colour, texture: rows 5–7 (32×32)' and the other presets' rows, for the buttons."""
+        if not self.resolutions:
+            return f"{name.capitalize()}: {MEANING[name]}"
+        lines = [preset_description(name, self.resolutions)]
+        if name != "all":
+            lines.append("Presets split this model's resolutions, lowest first:")
+            lines += [f"  {preset_description(p, self.resolutions)}" for p in PRESETS[1:] if p != name]
+        return "\n".join(lines)
 
     def group_item(self, resolution: int) -> QTreeWidgetItem | None:
         for i in range(self.tree.topLevelItemCount()):

@@ -117,7 +117,7 @@ class PresetsController(QObject):
             raise PresetError("open a model first")
         edits = []
         for e in s.edits:
-            rows = e.layers(s.num_layers, s.style)
+            rows = e.layers(s.num_layers, s.style, s.row_resolutions)
             edits.append(PresetEdit(name=e.name, index=e.key[1] if e.key[0] == d.id else None,
                                     alpha=float(e.alpha), layers=None if rows is None else list(rows),
                                     vector=[float(x) for x in np.asarray(e.vector, np.float64)]))
@@ -282,7 +282,8 @@ class PresetsController(QObject):
         rows = tuple(pe.layers) if pe.layers else base
         choice = "selected"
         if style and rows != base:
-            choice = next((c for c in LAYER_CHOICES[1:] if tuple(preset_rows(c, n)) == rows), "")
+            res = self.session.row_resolutions
+            choice = next((c for c in LAYER_CHOICES[1:] if tuple(preset_rows(c, n, res)) == rows), "")
             if not choice:  # rows no named range gives: make them the edit's own "factorized rows"
                 choice, base = "selected", rows
         if row is not None:

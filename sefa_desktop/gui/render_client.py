@@ -110,7 +110,7 @@ class RenderClient(QObject):
         s = self.session
         if s.model_info is None:
             return
-        edits = tuple(EditSpec(e.vector, e.alpha, e.layers(s.num_layers, s.style)) for e in s.edits)
+        edits = tuple(EditSpec(e.vector, e.alpha, e.layers(s.num_layers, s.style, s.row_resolutions)) for e in s.edits)
         gen = self.worker.submit(PreviewRequest(s.model_gen, self.sample_spec(), edits, draft, self._holds()))
         self.preview_gen = gen
         self._requested_at[gen] = time.perf_counter()

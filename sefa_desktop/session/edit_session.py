@@ -78,6 +78,12 @@ class EditSession:
         return int(self.model_info["num_layers"]) if self.model_info is not None else 0
 
     @property
+    def row_resolutions(self) -> tuple[int, ...] | None:
+        """Each W+ row's resolution (what coarse/middle/fine split), None when unknown."""
+        layers = (self.model_info or {}).get("layers") or []
+        return tuple(int(res) for _, _, res in layers) if len(layers) == self.num_layers else None
+
+    @property
     def seed(self) -> int:
         """The seed of the base code (0 while the base is a given latent)."""
         return self.base.seed if isinstance(self.base, SeedBase) else 0

@@ -93,13 +93,15 @@ class Edit:
     base_layers: tuple[int, ...]  # the rows the direction was factorized on
     layer_choice: str = "selected"
 
-    def layers(self, num_layers: int, style: bool) -> tuple[int, ...] | None:
-        """The W+ rows this edit moves (None: the model has no W+ rows)."""
+    def layers(self, num_layers: int, style: bool, resolutions: tuple[int, ...] | None = None
+               ) -> tuple[int, ...] | None:
+        """The W+ rows this edit moves (None: the model has no W+ rows). `resolutions` (one per row)
+        make coarse/middle/fine follow the rows' resolutions, as the layer tree's buttons do."""
         if not style:
             return None
         if self.layer_choice == "selected":
             return self.base_layers
-        return tuple(preset_rows(self.layer_choice, num_layers))
+        return tuple(preset_rows(self.layer_choice, num_layers, resolutions))
 
     def with_alpha(self, alpha: float) -> Edit:
         return replace(self, alpha=float(alpha))
