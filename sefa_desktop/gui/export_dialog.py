@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -31,11 +30,13 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.directions import DirectionSet
+from . import file_dialogs
 from .job_dialog import JobDialog
 from .jobs import JobCancelled, Progress, resolve_model, whole_message
 
 MOTIONS = [("sweep", "Sweep the direction"), ("sweep-on-edits", "Sweep it on top of the active edits"),
            ("edits", "Active edits: from 0 to their α")]
+VIDEO_MIN_SIZE = 256
 FORMATS = [("WebM (VP9)", ".webm"), ("MP4 (H.264)", ".mp4"), ("GIF", ".gif"), ("Animated WebP", ".webp")]
 
 
@@ -44,6 +45,7 @@ class VideoExportDialog(JobDialog):
 
     progress_unit = "frames"
     starting_text = "rendering…"
+    close_when_idle = True  # after the export the button closes the dialog (Cancel only while it runs)
 
     def __init__(self, model: Any, dirs: DirectionSet, index: int = 0, seed: int = 0, truncation_psi: float = 1.0,
                  noise_mode: str = "const", base_edits: dict[int, float] | None = None,
@@ -92,14 +94,15 @@ class VideoExportDialog(JobDialog):
         self.fps.setValue(30)
         self.size = QSpinBox()
         self.size.setRange(8, 4096)
-        self.size.setValue(int(model.resolution))
+        # a small model's native size is a thumbnail: default to at least 256 px (upscaled)
+        self.size.setValue(max(int(model.resolution), VIDEO_MIN_SIZE))
         self.pingpong = QCheckBox("there and back (loops seamlessly)")
         self.caption = QCheckBox("direction name and α on each frame")
         self.format = QComboBox()
         for name, suffix in FORMATS:
             self.format.addItem(name, suffix)
         self.format.currentIndexChanged.connect(self._on_format)
-        self.path = QLineEdit(str(Path.home() / f"sefa-{getattr(model, 'name', 'model')}.webm"))
+        self.path = QLineEdit(file_dialogs.default_path(f"sefa-{getattr(model, 'name', 'model')}.webm"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         out = QHBoxLayout()
@@ -140,7 +143,7 @@ class VideoExportDialog(JobDialog):
     @Slot()
     def _browse(self) -> None:
         suffix = self.format.currentData()
-        path, _ = QFileDialog.getSaveFileName(self, "Export video", self.path.text(), f"Video (*{suffix})")
+        path, _ = file_dialogs.save_file(self, "Export video", self.path.text(), f"Video (*{suffix})")
         if path:
             self.path.setText(path if path.lower().endswith(suffix) else path + suffix)
 
@@ -168,6 +171,7 @@ class VideoExportDialog(JobDialog):
         spec = self.spec()
         spec.validate()
         model, path, runner = self.model, Path(self.path.text()).expanduser(), self.runner
+        file_dialogs.remember(path)
 
         def job(progress: Progress) -> str:
             from ..core.video import ExportCancelled, export_video

@@ -16,13 +16,14 @@ from typing import Protocol
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
+from PySide6.QtWidgets import QDialog, QMenu, QWidget
 
 from ..core.direction_formats import boundary_paths
 from ..core.direction_io import read_directions, write_directions
 from ..core.directions import DirectionSet
 from ..session import EditSession
 from ..session.state import DirectionSetState
+from . import file_dialogs
 from .jobs import ModelCopy
 
 
@@ -197,11 +198,11 @@ class ExportController(QObject):
             return []
         if path is None:
             filters = ";;".join(f for f, _, _ in DIRECTION_FORMATS)
-            path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Export directions as",
-                                                       "directions.npz", filters)
+            path, chosen = file_dialogs.save_file(self.parent_widget, "Export directions as", "directions.npz",
+                                                  filters)
             if not path:
                 return []
-            fmt = next((name for f, name, _ in DIRECTION_FORMATS if f == chosen), None)
+            fmt, path = file_dialogs.format_for(path, chosen, DIRECTION_FORMATS)  # "factor.pt" → rosinality
         suffix = next((s for _, name, s in DIRECTION_FORMATS if name == fmt), Path(path).suffix)
         if fmt is not None and not str(path).lower().endswith(suffix):
             path = str(path) + suffix
@@ -225,9 +226,7 @@ class ExportController(QObject):
             self.host.show_error("Open a model before importing directions")
             return False
         if path is None:
-            d = s.directions
-            start = str(Path(d.source).parent) if d is not None and d.source else str(Path.home())
-            path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Import directions", start, IMPORT_FILTER)
+            path = file_dialogs.open_file(self.parent_widget, "Import directions", IMPORT_FILTER)
             if not path:
                 return False
         # What the readers check against: the loaded model's sizes (the model itself lives on the worker).

@@ -13,7 +13,6 @@ from typing import Any
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.directions import DirectionSet
+from . import file_dialogs
 from .job_dialog import JobDialog
 from .jobs import Progress, resolve_model
 
@@ -73,8 +73,9 @@ class ImageExportDialog(JobDialog):
         self.cell = QSpinBox()
         self.cell.setRange(16, 1024)
         self.cell.setSuffix(" px")
-        self.cell.setValue(min(int(model.resolution), 256))
-        self.path = QLineEdit(str(Path.home() / f"sefa-{getattr(model, 'name', 'model')}-{stem}{self._suffix}"))
+        # at least 128 px a cell (a 32 px model's native size is too small to see), at most 256
+        self.cell.setValue(min(max(int(model.resolution), 128), 256))
+        self.path = QLineEdit(file_dialogs.default_path(f"sefa-{getattr(model, 'name', 'model')}-{stem}{self._suffix}"))
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         out = QHBoxLayout()
@@ -96,7 +97,7 @@ class ImageExportDialog(JobDialog):
 
     @Slot()
     def _browse(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.windowTitle(), self.path.text(), self._filter)
+        path, _ = file_dialogs.save_file(self, self.windowTitle(), self.path.text(), self._filter)
         if path:
             self.path.setText(path if path.lower().endswith(self._suffix) else path + self._suffix)
 
@@ -111,6 +112,7 @@ class ImageExportDialog(JobDialog):
         path = Path(self.path.text()).expanduser()
         if not path.parent.is_dir():
             raise ValueError(f"folder {path.parent} does not exist")
+        file_dialogs.remember(path)
         indices = list(range(self.count.value()))
         a, steps, cell = float(self.amplitude.value()), int(self.steps.value()), int(self.cell.value())
         model, dirs, kind = self.model, self.dirs, self.kind

@@ -29,7 +29,7 @@ from .. import __version__, settings
 from ..core.layer_presets import row_ranges
 from ..session import EditSession, History, SessionEditor
 from ..session.state import AMPLITUDE, DIRECTIONS, EDITS, LABELS, LAYERS, MODEL, Change, DirectionSetState
-from . import file_exports
+from . import file_dialogs, file_exports
 from .export_menu import ExportAction, ExportController
 from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
 from .jobs import ModelCopy
@@ -510,8 +510,7 @@ class MainWindow(QMainWindow):
         d = self.session.directions
         if d is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export directions", "directions.npz",
-                                              "SeFa directions (*.npz)")
+        path, _ = file_dialogs.save_file(self, "Export directions", "directions.npz", "SeFa directions (*.npz)")
         if not path:
             return
         try:
@@ -525,7 +524,7 @@ class MainWindow(QMainWindow):
         image = self.preview.image.image
         if image is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export preview image", "preview.png", "PNG image (*.png)")
+        path, _ = file_dialogs.save_file(self, "Export preview image", "preview.png", "PNG image (*.png)")
         if not path:
             return
         try:

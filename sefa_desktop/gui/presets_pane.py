@@ -13,7 +13,6 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..presets import Preset, PresetError, PresetStore, model_status
+from . import file_dialogs
 
 
 class PresetsPane(QWidget):
@@ -166,8 +166,7 @@ class PresetsPane(QWidget):
         name = self.selected_name()
         if name is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export preset", str(Path.home() / f"{name}.json"),
-                                              "Preset (*.json)")
+        path, _ = file_dialogs.save_file(self, "Export preset", f"{name}.json", "Preset (*.json)")
         if path:
             try:
                 self.store.export(name, path)
@@ -177,7 +176,7 @@ class PresetsPane(QWidget):
 
     @Slot()
     def _ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import preset", str(Path.home()), "Preset (*.json)")
+        path = file_dialogs.open_file(self, "Import preset", "Preset (*.json)")
         if path:
             self.import_file(path)
 
