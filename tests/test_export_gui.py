@@ -26,6 +26,8 @@ def test_dialog_exports_with_progress(qtbot, model, tmp_path: Path) -> None:
     assert dlg.path.text().endswith("clip.mp4")
     dlg.frames.setValue(10)
     dlg.seeds.setText("2, 3")
+    assert dlg.size.value() == 256  # a 64 px model's video defaults to a useful size
+    dlg.size.setValue(64)
     dlg.start()
     qtbot.waitUntil(lambda: not dlg.is_running(), timeout=30_000)
     assert dlg.last_result.startswith("wrote clip.mp4"), dlg.last_result

@@ -239,10 +239,12 @@ def test_layer_group_toggle_refactorizes(qtbot, window):
     qtbot.waitUntil(lambda: w.dirs.layers == [0, 1, 4, 5], timeout=TIMEOUT)
     assert not np.allclose(np.abs(before), np.abs(w.dirs.vectors), atol=1e-3)
     w.layer_tree.apply_preset("coarse")
-    qtbot.waitUntil(lambda: w.dirs.layers == preset_rows("coarse", 6), timeout=TIMEOUT)
+    coarse = w.layer_tree.preset_rows("coarse")  # split by resolution: the 4×4 rows
+    assert coarse == preset_rows("coarse", 6, w.session.row_resolutions) == [0, 1]
+    qtbot.waitUntil(lambda: w.dirs.layers == coarse, timeout=TIMEOUT)
     # a style model's edit moves only the factorized rows unless overridden
     w.gallery.alphaCommitted.emit(0, 2.0)
-    assert w.preview.edits[0].layers(6, True) == tuple(preset_rows("coarse", 6))
+    assert w.preview.edits[0].layers(6, True) == tuple(coarse)
 
 
 def test_broken_file_shows_an_error_and_the_app_keeps_working(qtbot, window, tmp_path):
