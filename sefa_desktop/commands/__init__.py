@@ -11,4 +11,5 @@ COMMAND_MODULES = [
     "presets",
     "page",
     "evaluate",
+    "boundary",
 ]
