@@ -12,4 +12,6 @@ COMMAND_MODULES = [
     "page",
     "evaluate",
     "boundary",
+    "compare",
+    "label",
 ]
