@@ -15,3 +15,7 @@ COMMAND_MODULES = [
     "compare",
     "label",
 ]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (raised by commands, caught in cli)."""
