@@ -13,7 +13,6 @@ from clip_helpers import write_tiny_clip
 
 from sefa_desktop.cli import main
 from sefa_desktop.core.directions import DirectionSet
-from sefa_desktop.core.factorize import factorize
 from sefa_desktop.core.labelling import (
     ClipJudge,
     LabellingCancelled,
@@ -21,6 +20,7 @@ from sefa_desktop.core.labelling import (
     probe_directions,
     text_direction,
 )
+from sefa_desktop.core.sefa import factorize
 from sefa_desktop.core.vocabulary import default_vocabulary
 from sefa_desktop.models import ModelLoadError, load_model
 from sefa_desktop.models.catalogue import load_catalogue

@@ -11,7 +11,7 @@ from sefa_desktop.cli import main
 from sefa_desktop.core.compare import best_matches, signed_cosines
 from sefa_desktop.core.direction_formats import write_boundaries
 from sefa_desktop.core.directions import DirectionSet
-from sefa_desktop.core.factorize import factorize
+from sefa_desktop.core.sefa import factorize
 from sefa_desktop.models import load_model
 
 MODEL = "cartoon-faces-sg2-32"

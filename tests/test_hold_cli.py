@@ -10,7 +10,7 @@ from sefa_desktop.cli import main
 from sefa_desktop.core.directions import DirectionSet
 from sefa_desktop.core.editing import hold_fixed
 from sefa_desktop.core.exports import read_recipe
-from sefa_desktop.core.factorize import factorize
+from sefa_desktop.core.sefa import factorize
 from sefa_desktop.models import load_model
 
 MODEL = "cartoon-faces-sg2-32"

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from sefa_desktop.core.directions import DirectionSet
-from sefa_desktop.core.factorize import factorize
 from sefa_desktop.core.labelling import label_directions, probe_directions, text_direction
+from sefa_desktop.core.sefa import factorize
 from sefa_desktop.core.vocabulary import (
     guess_domain,
     load_vocabulary,

@@ -79,10 +79,10 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     from tqdm import tqdm
 
-    from ..core.atomic import atomic_write_bytes
     from ..core.directions import DirectionSet
     from ..core.labelling import label_directions, text_direction
     from ..models import load_model
+    from ..util.atomic import atomic_write_bytes
     from .common import check_output, load_directions
 
     out = check_output(args.output, (".npz",)) if args.output else None

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 from .directions import DirectionSet
 from .editing import alpha_steps
 from .grids import sweep_rows

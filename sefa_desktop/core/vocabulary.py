@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 
 DEFAULTS: dict[str, tuple[str, list[str]]] = {
     "faces": ("a photo of a face, {}", [
