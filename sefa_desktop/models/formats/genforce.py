@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ..errors import ModelLoadError
+from ..nets.loading import checked_weight
 
 PREFERRED_KEYS = ("generator_smooth", "generator")
 
@@ -88,7 +89,7 @@ def convert_genforce_stylegan2(state: Mapping[str, torch.Tensor]) -> tuple[dict[
             raise ModelLoadError(f"genforce StyleGAN2 checkpoint is missing key '{key}' (expected shape {what})")
         if v.ndim != len(shape) or any(s is not None and int(d) != s for d, s in zip(v.shape, shape, strict=True)):
             raise ModelLoadError(f"key '{key}' has shape {tuple(v.shape)}, expected {what}")
-        return v.detach().to("cpu", torch.float32)
+        return checked_weight(key, v.detach().to("cpu"), torch.float32)
 
     if "synthesis.layer0.const" in state or any(k.startswith("synthesis.layer") and ".skip" in k for k in state):
         raise ModelLoadError("genforce StyleGAN2 'resnet' architecture is not supported (broken in the reference code)")
