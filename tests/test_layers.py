@@ -9,7 +9,7 @@ The layers, bottom up (docs/architecture.md draws them):
     models     models/        families and formats                      base, settings
     app state  presets.py, session/   what the user is working on       base, core, settings, models
     demo       demo/          the demo model's data, training, checks   base, core, settings, models
-    gui        gui/           Qt widgets                                 base … app state
+    gui        gui/           Qt widgets                                 base … app state, demo
     commands   commands/      CLI sub-commands                           base … app state, demo
     entry      __main__, app, cli, launcher, smoke                       anything
 
@@ -44,7 +44,8 @@ ALLOWED = {
     "models": {"base", "settings", "models"},
     "state": {"base", "core", "settings", "models", "state"},
     "demo": {"base", "core", "settings", "models", "demo"},
-    "gui": {"base", "core", "settings", "models", "state", "gui"},
+    # demo: the app labels the demo model's directions with its bundled predictors (gui/labels_controller.py)
+    "gui": {"base", "core", "settings", "models", "state", "demo", "gui"},
     "commands": {"base", "core", "settings", "models", "state", "demo", "commands"},
     "entry": {"base", "core", "settings", "models", "state", "demo", "gui", "commands", "entry"},
 }
