@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "boundary",
     "compare",
     "label",
+    "batch",
 ]
 
 
