@@ -29,7 +29,7 @@ class PredictorJudge:
         self.name = "face predictors"
 
     def embed(self, images01: torch.Tensor) -> torch.Tensor:
-        return self.predictor.scores(images01 * 2 - 1)  # the predictors read [-1, 1]
+        return self.predictor.scores(images01.cpu() * 2 - 1)  # the predictors read [-1, 1], on the CPU
 
     def label_scores(self, deltas: np.ndarray) -> np.ndarray:
         return np.asarray(deltas, dtype=np.float64)
