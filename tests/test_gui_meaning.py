@@ -16,6 +16,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from sefa_desktop.core.boundary import fit_boundary  # noqa: E402
 from sefa_desktop.core.editing import DirectionEdit, apply_edits, hold_fixed  # noqa: E402
 from sefa_desktop.core.imaging import to_uint8  # noqa: E402
+from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
 from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
 from sefa_desktop.gui.marks_controller import mark_codes  # noqa: E402
 from sefa_desktop.models import load_model  # noqa: E402
@@ -180,9 +181,10 @@ def test_marks_shortcut_on_a_thumbnail(qtbot, window):
     w = window
     index = w.gallery.model.index(1)
     g = w.gallery.view.visualRect(index)
+    y = card_geometry(g, len(w.gallery.alphas)).strip.center().y()  # thumbnails' height on the card
     hit = None
     for x in range(g.left(), g.right(), 4):
-        hit = w.marks.thumbnail_under(QPoint(x, g.top() + 40))
+        hit = w.marks.thumbnail_under(QPoint(x, y))
         if hit is not None:
             break
     assert hit is not None and hit[0] == 1

@@ -12,7 +12,7 @@ from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa:
 from PySide6.QtGui import QDropEvent, QImage, QKeySequence, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: E402
 
-from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
+from sefa_desktop.gui.gallery import card_geometry, knob_rect  # noqa: E402
 from sefa_desktop.gui.layer_tree import preset_rows  # noqa: E402
 from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
 from sefa_desktop.models import BaseGanModel, LayerInfo, load_model  # noqa: E402
@@ -120,11 +120,18 @@ def test_dragging_a_thumbnail_edits_the_preview(qtbot, window):
     qtbot.waitUntil(lambda: w.render.frame_current, timeout=TIMEOUT)
     assert "ms/frame" in w.timing_label.text()
 
-    # a drag that starts on the card's text area (not a thumbnail) continues from the current α
+    # a press on the card's text area never edits, however far it moves (a stray press sent α to +6)
     first_alpha = edit.alpha
     send_mouse(vp, QEvent.Type.MouseButtonPress, g.info.center())
-    send_mouse(vp, QEvent.Type.MouseMove, g.info.center() - QPoint(40, 0))
-    send_mouse(vp, QEvent.Type.MouseButtonRelease, g.info.center() - QPoint(40, 0))
+    for dx in (10, 60, 200):
+        send_mouse(vp, QEvent.Type.MouseMove, g.info.center() + QPoint(dx, 0))
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, g.info.center() + QPoint(200, 0))
+    assert [e.alpha for e in w.preview.edits] == [first_alpha]
+    # a drag that starts on the α knob continues from the current α (no jump to a thumbnail's α)
+    knob = knob_rect(g, first_alpha, w.gallery.amplitude).center()
+    send_mouse(vp, QEvent.Type.MouseButtonPress, knob)
+    send_mouse(vp, QEvent.Type.MouseMove, knob - QPoint(20, 0))
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, knob - QPoint(20, 0))
     assert len(w.preview.edits) == 1
     assert 0 < w.preview.edits[0].alpha < first_alpha
 

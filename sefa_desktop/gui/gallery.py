@@ -4,10 +4,12 @@ Each card shows the index, an eigenvalue bar, an editable name and a strip of th
 sample at α = −A … +A. Model/view with a painting delegate keeps hundreds of rows smooth; thumbnails are
 requested only for the rows in view and streamed in by the worker.
 
-Drag-to-edit: a viewport event filter. Press anywhere in a card and drag horizontally: α follows the
-pointer (starting from the thumbnail under the press, else the card's current α). Double-click a
-thumbnail to add the edit at its α; double-click the name to rename. Left/Right on the focused card
-step α (keyboard equivalent).
+Drag-to-edit: a viewport event filter. Press on a card's thumbnail strip (or the α knob under it) and
+drag horizontally: α follows the pointer (starting from the thumbnail under the press, else the card's
+current α). A press on the card's text only selects it, so a stray press there never edits.
+Double-click a thumbnail to add the edit at its α; double-click the name to rename. Left/Right on the
+focused card step α (keyboard equivalent). Cards are as wide as the view and their thumbnails as large
+as fits (wide cards put the text beside the strip, narrow ones above it).
 """
 
 from __future__ import annotations
@@ -43,11 +45,16 @@ from PySide6.QtWidgets import (
 
 from .images import rounded_image
 
-THUMB = 84  # logical pixels
+THUMB = 84  # logical pixels: the thumbnail size cards were designed around (and the smallest wide card)
+MIN_THUMB = 40  # below this a card scrolls sideways rather than shrinking its thumbnails further
+MAX_THUMB = 176  # thumbnails grow with the view's width up to this
+WIDE_MIN_THUMB = 72  # narrower than this side by side: the card stacks its text above the strip
 THUMB_RADIUS = 5.0
 PAD = 8
 INFO_W = 168
+STACKED_INFO_H = 44  # the text block's height on a stacked (narrow) card
 LABEL_H = 20
+GAP = 4  # between thumbnails
 DRAG_THRESHOLD = 3
 KEY_STEP = 0.25  # α per arrow-key press, as a fraction of A
 
@@ -68,22 +75,68 @@ class CardGeometry:
     bar: QRect
     strip: QRect
     thumbs: list[QRect]
+    stacked: bool = False
+
+
+def thumb_size_for(width: int, steps: int) -> tuple[int, bool]:
+    """(thumbnail size, stacked) of a card `width` px wide with `steps` thumbnails: side by side with the
+    text when thumbnails get at least WIDE_MIN_THUMB px that way, else the text above a full-width strip.
+    The size fits the strip into the width (no sideways scrolling) within MIN_THUMB..MAX_THUMB."""
+    steps = max(1, steps)
+    inner = width - PAD  # the card's margins (PAD/2 each side)
+    wide = (inner - INFO_W - 2 * PAD - GAP * (steps - 1)) // steps
+    if wide >= WIDE_MIN_THUMB:
+        return min(MAX_THUMB, wide), False
+    stacked = (inner - 2 * PAD - GAP * (steps - 1)) // steps
+    return max(MIN_THUMB, min(MAX_THUMB, stacked)), True
+
+
+def card_height(width: int, steps: int) -> int:
+    """The card's height at this width (its thumbnails set it)."""
+    size, stacked = thumb_size_for(width, steps)
+    if stacked:
+        return PAD + PAD + STACKED_INFO_H + 6 + size + LABEL_H + PAD // 2
+    return max(size, THUMB) + LABEL_H + 2 * PAD + PAD // 2  # the text column needs a THUMB-high card
+
+
+def min_card_width(steps: int) -> int:
+    """Below this the view scrolls sideways (thumbnails at MIN_THUMB, stacked)."""
+    return PAD + 2 * PAD + steps * MIN_THUMB + GAP * (max(1, steps) - 1)
 
 
 def card_geometry(rect: QRect, steps: int) -> CardGeometry:
     """Where everything sits inside one card (shared by painting and hit-testing)."""
     r = rect.adjusted(PAD // 2, PAD // 2, -PAD // 2, -PAD // 2)
-    info = QRect(r.left() + PAD, r.top() + PAD, INFO_W - PAD, r.height() - 2 * PAD)
-    name = QRect(info.left(), info.top() + 22, info.width(), 22)
-    bar = QRect(info.left(), info.bottom() - 16, info.width() - 4, 6)
-    strip_left = r.left() + INFO_W + PAD
-    avail = max(steps, r.right() - PAD - strip_left)
-    gap = 4
-    size = min(THUMB, max(16, (avail - gap * (steps - 1)) // steps))
-    top = r.top() + PAD
-    thumbs = [QRect(strip_left + i * (size + gap), top, size, size) for i in range(steps)]
-    strip = QRect(strip_left, top, steps * size + (steps - 1) * gap, size)
-    return CardGeometry(info, name, bar, strip, thumbs)
+    size, stacked = thumb_size_for(rect.width(), steps)
+    if stacked:
+        info = QRect(r.left() + PAD, r.top() + PAD, r.width() - 2 * PAD, STACKED_INFO_H)
+        half = info.width() // 2
+        name = QRect(info.left() + 48, info.top(), max(40, half - 48), 22)  # right of "#N"
+        bar = QRect(info.left() + half + 8, info.top() + 24, max(20, info.width() - half - 12), 6)
+        strip_left, top = r.left() + PAD, info.bottom() + 6
+    else:
+        info = QRect(r.left() + PAD, r.top() + PAD, INFO_W - PAD, r.height() - 2 * PAD)
+        name = QRect(info.left(), info.top() + 22, info.width(), 22)
+        bar = QRect(info.left(), info.bottom() - 16, info.width() - 4, 6)
+        strip_left, top = r.left() + INFO_W + PAD, r.top() + PAD
+    thumbs = [QRect(strip_left + i * (size + GAP), top, size, size) for i in range(steps)]
+    strip = QRect(strip_left, top, steps * size + (steps - 1) * GAP, size)
+    return CardGeometry(info, name, bar, strip, thumbs, stacked)
+
+
+def drag_zone(g: CardGeometry) -> QRect:
+    """Where a press may start a drag edit: the thumbnail strip with its α labels and the knob under it.
+    The card's text (index, name, eigenvalue) is not: a stray press there selects the card, nothing more."""
+    return QRect(g.strip.left() - GAP, g.strip.top() - PAD // 2, g.strip.width() + 2 * GAP,
+                 g.strip.height() + LABEL_H + PAD // 2)
+
+
+def knob_rect(g: CardGeometry, alpha: float, amplitude: float) -> QRect:
+    """The α knob under the strip (drawn for a card with an active edit)."""
+    t = (max(-amplitude, min(amplitude, alpha)) + amplitude) / (2 * amplitude)
+    first, last = g.thumbs[0].center().x(), g.thumbs[-1].center().x()
+    x = int(round(first + t * (last - first)))
+    return QRect(x - 9, g.strip.bottom() + 1, 18, 6)
 
 
 def suggestion_rects(g: CardGeometry, texts: list[str], metrics: QFontMetrics) -> list[QRect]:
@@ -92,9 +145,9 @@ def suggestion_rects(g: CardGeometry, texts: list[str], metrics: QFontMetrics) -
     top = g.name.bottom() + 2
     for t in texts:
         w = metrics.horizontalAdvance(t) + 10
-        if x + w > g.info.right() + 1 and out:
+        if x + w > g.name.right() + 1 and out:
             break  # what does not fit is in the tooltip
-        out.append(QRect(x, top, min(w, g.info.right() - x), metrics.height() + 2))
+        out.append(QRect(x, top, min(w, g.name.right() - x), metrics.height() + 2))
         x += w + 3
     return out
 
@@ -131,6 +184,7 @@ class DirectionModel(QAbstractListModel):
         self.alphas: dict[int, float] = {}
         self.context: tuple | None = None
         self.dpr = 1.0  # device pixels per logical pixel of the view showing us
+        self.thumb_px = THUMB  # logical size thumbnails are rendered at (the gallery sets it from its width)
         self.suggestions: dict[int, list[str]] = {}  # automatic labels per row (gui/labels_controller.py)
         self.pinned: set[int] = set()  # rows held fixed while editing the others
 
@@ -167,7 +221,7 @@ class DirectionModel(QAbstractListModel):
         changed = []
         for row, images in rows:
             if 0 <= row < self.rowCount():
-                self.thumbs[row] = [thumb_pixmap(im, THUMB, self.dpr) for im in images]
+                self.thumbs[row] = [thumb_pixmap(im, self.thumb_px, self.dpr) for im in images]
                 changed.append(row)
         self.rowsChanged.emit(changed)
         return True
@@ -239,7 +293,8 @@ class CardDelegate(QStyledItemDelegate):
         self.gallery = gallery
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        return QSize(INFO_W + 5 * (THUMB + 4) + 3 * PAD, THUMB + LABEL_H + 2 * PAD + PAD // 2)
+        width = self.gallery.card_width()
+        return QSize(width, card_height(width, len(self.gallery.alphas)))
 
     def paint(self, p: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         pal: QPalette = option.palette
@@ -337,16 +392,13 @@ class CardDelegate(QStyledItemDelegate):
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop,
                        _alpha_label(self.gallery.alphas[i]))
         if alpha is not None and steps > 1:  # where the current α sits: a knob on a track under the strip
-            amp = self.gallery.amplitude
-            t = (max(-amp, min(amp, alpha)) + amp) / (2 * amp)
             first, last = g.thumbs[0].center().x(), g.thumbs[-1].center().x()
-            x = first + t * (last - first)
             y = g.strip.bottom() + 3
             track = QPainterPath()
             track.addRoundedRect(QRectF(first, y, last - first, 2), 1, 1)
             p.fillPath(track, pal.color(QPalette.ColorRole.Mid))
             knob = QPainterPath()
-            knob.addRoundedRect(QRectF(x - 9, y - 2, 18, 6), 3, 3)
+            knob.addRoundedRect(QRectF(knob_rect(g, alpha, self.gallery.amplitude)), 3, 3)
             p.fillPath(knob, accent)
             nearest = min(range(steps), key=lambda i: abs(self.gallery.alphas[i] - alpha))
             ring = QPainterPath()
@@ -396,6 +448,8 @@ class DirectionGallery(QWidget):
         self.view.setUniformItemSizes(True)
         self.view.setMouseTracking(True)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)  # cards follow the view's width
         self.view.verticalScrollBar().setSingleStep(24)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
@@ -416,6 +470,12 @@ class DirectionGallery(QWidget):
         self._visible_timer.setSingleShot(True)
         self._visible_timer.setInterval(30)
         self._visible_timer.timeout.connect(self.request_visible)
+        # The size thumbnails are rendered at follows the cards' size once a resize has settled (while it
+        # goes on, the thumbnails in hand are scaled).
+        self._size_timer = QTimer(self)
+        self._size_timer.setSingleShot(True)
+        self._size_timer.setInterval(200)
+        self._size_timer.timeout.connect(self._update_thumb_px)
 
     # -- content -----------------------------------------------------------------------------------
     def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
@@ -457,6 +517,34 @@ class DirectionGallery(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._schedule_visible()
+        self._size_timer.start()
+
+    # -- layout: cards as wide as the view, thumbnails as large as fits -------------------------------
+    def card_width(self) -> int:
+        """Cards fill the view's width (no sideways scrolling) down to min_card_width(). The vertical
+        scroll bar's room is always left: it comes and goes with the number of cards, and the cards
+        must fit either way."""
+        v = self.view
+        bar = v.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent, None, v)
+        inner = v.width() - 2 * v.frameWidth() - (0 if v.verticalScrollBar().isVisible() else bar)
+        return max(min_card_width(len(self.alphas)), min(inner, v.viewport().width()))
+
+    def thumb_size(self) -> int:
+        """The thumbnails' size on screen now (logical px)."""
+        return thumb_size_for(self.card_width(), len(self.alphas))[0]
+
+    def render_size(self) -> int:
+        """The size to render thumbnails at: the size on screen rounded up to a step of 32 px, so that a
+        window resize re-renders them only when it changes their size noticeably."""
+        return min(MAX_THUMB, -(-self.thumb_size() // 32) * 32)
+
+    def _update_thumb_px(self) -> None:
+        px = self.render_size()
+        if px != self.model.thumb_px:
+            self.model.thumb_px = px
+            self.model.thumbs.clear()  # rendered at the old size: ask again for the rows in view
+            self.view.viewport().update()
+            self._schedule_visible()
 
     def thumb_alpha_at(self, index: QModelIndex, pos: QPoint) -> float | None:
         g = card_geometry(self.view.visualRect(index), len(self.alphas))
@@ -506,8 +594,13 @@ class DirectionGallery(QWidget):
             if chip is not None:
                 self.suggestionClicked.emit(index.row(), chip)
                 return True
-            thumb = self.thumb_alpha_at(index, pos)
-            current = self.model.alphas.get(index.row(), 0.0)
+            g = card_geometry(self.view.visualRect(index), len(self.alphas))
+            if not drag_zone(g).contains(pos):
+                return False  # the card's text: select it (double-click renames), never edit
+            current = self.model.alphas.get(index.row())
+            on_knob = current is not None and knob_rect(g, current, self.amplitude).adjusted(-4, -4, 4, 4).contains(pos)
+            thumb = None if on_knob else self.thumb_alpha_at(index, pos)
+            current = current or 0.0
             self.drag_serial += 1
             self._drag = dict(row=index.row(), x0=pos.x(), a0=current if thumb is None else thumb,
                               on_thumb=thumb is not None, active=False, alpha=None,

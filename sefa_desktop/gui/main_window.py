@@ -30,8 +30,9 @@ from ..core.layer_presets import row_ranges
 from ..session import EditSession, History, SessionEditor
 from ..session.state import AMPLITUDE, DIRECTIONS, EDITS, LABELS, LAYERS, MODEL, Change, DirectionSetState
 from . import file_dialogs, file_exports
+from .elided_label import ElidedLabel
 from .export_menu import ExportAction, ExportController
-from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
+from .gallery import THUMB_RADIUS, DirectionGallery, alphas_for
 from .jobs import ModelCopy
 from .layer_tree import LayerTree
 from .model_browser import ModelBrowser
@@ -39,7 +40,7 @@ from .presets_menu import PresetsController
 from .preview import PreviewPane
 from .render_client import RenderClient
 from .requests import DirectionsResult
-from .window_layout import restore_layout, save_layout, window_settings
+from .window_layout import default_dock_widths, restore_layout, save_layout, window_settings
 from .window_menus import build_menus
 from .worker import RenderWorker, WorkerThread
 
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
         header = QWidget(self.gallery)
         header.setObjectName("galleryHeader")
         self.gallery_title = QLabel("<b>Directions</b>", header)
-        self.gallery_sub = QLabel("", header)
+        self.gallery_sub = ElidedLabel("", header)  # gives way in a narrow window (full text in its tooltip)
         self.gallery_sub.setObjectName("hint")
         self.range_spin = QDoubleSpinBox(header)
         self.range_spin.setObjectName("alphaRange")
@@ -288,6 +289,9 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._started:
             self._started = True
+            if not self.qsettings.contains("window/state"):  # first run: docks sized for this screen
+                left, right = default_dock_widths(self.width())
+                self.resizeDocks([self.browser_dock, self.preview_dock], [left, right], Qt.Orientation.Horizontal)
             # Start after this show has been painted: the worker's first act is importing torch.
             QTimer.singleShot(0, self.worker_thread.start)
 
@@ -334,8 +338,9 @@ class MainWindow(QMainWindow):
         self.presets.check_store()  # damaged preset files are moved aside and reported now
         last = self.qsettings.value("model/last", "")
         first = self.initial_model or (str(last) if last else "") or info["default"]
-        # If the remembered model is gone, say so and open the bundled default instead.
-        self._fallback = info["default"] if first != info["default"] and not self.initial_model else ""
+        # If the model asked for (on the command line, or remembered) cannot be opened, say so and open the
+        # bundled default instead: never leave an empty window.
+        self._fallback = info["default"] if first != info["default"] else ""
         self.open_model(first)
 
     def _add_catalogue(self) -> None:
@@ -412,6 +417,7 @@ class MainWindow(QMainWindow):
 
     @Slot(int, str)
     def _on_load_failed(self, gen: int, message: str) -> None:
+        self.statusBar().clearMessage()  # "Loading X…" is over; the error line and panel say why
         self.browser.set_failed(message)
         self.show_error(message)
         self.modelLoadFailed.emit(message)
@@ -495,7 +501,7 @@ class MainWindow(QMainWindow):
 
     def _request_thumbnails(self, rows: list[int]) -> None:
         dpr = self.gallery.view.devicePixelRatioF()
-        self.render.request_thumbnails(rows, int(round(THUMB * dpr)), THUMB_RADIUS * dpr)
+        self.render.request_thumbnails(rows, int(round(self.gallery.model.thumb_px * dpr)), THUMB_RADIUS * dpr)
 
     # -- edits ---------------------------------------------------------------------------------------------
     def _on_alpha_dragged(self, row: int, alpha: float) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import settings
+from .error_panel import ErrorPanel
 
 
 class ModelBrowser(QWidget):
@@ -68,6 +70,8 @@ class ModelBrowser(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The card and the error panel keep the height of their text; the list below gives way.
+        self.card.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
 
         self.progress = QProgressBar(self)
         self.progress.setRange(0, 0)  # busy indicator: a checkpoint load has no measurable steps
@@ -89,22 +93,8 @@ class ModelBrowser(QWidget):
         pl.addWidget(self.progress)
         self.progress_box.hide()
 
-        self.error = QFrame(self)
-        self.error.setObjectName("errorPanel")
-        self.error_text = QLabel(self.error)
-        self.error_text.setObjectName("errorText")
-        self.error_text.setWordWrap(True)
-        self.error_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        dismiss = QToolButton(self.error)
-        dismiss.setText("✕")
-        dismiss.setAutoRaise(True)
-        dismiss.setToolTip("Dismiss")
-        dismiss.clicked.connect(self.error.hide)
-        el = QHBoxLayout(self.error)
-        el.setContentsMargins(8, 6, 4, 6)
-        el.addWidget(self.error_text, 1)
-        el.addWidget(dismiss, 0, Qt.AlignmentFlag.AlignTop)
-        self.error.hide()
+        self.error = ErrorPanel(self)
+        self.error_text = self.error.text  # the message as shown (wrapped, all of it readable)
 
         lay = QVBoxLayout(self)
         lay.setContentsMargins(6, 6, 6, 6)
@@ -174,8 +164,7 @@ class ModelBrowser(QWidget):
 
     def set_failed(self, message: str) -> None:
         self.progress_box.hide()
-        self.error_text.setText(f"<b>Could not open the model</b><br>{message}")
-        self.error.show()
+        self.error.show_message("Could not open the model", message)
 
     def set_idle(self) -> None:
         self.progress_box.hide()

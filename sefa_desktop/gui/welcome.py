@@ -8,18 +8,17 @@ for good (remembered in the window settings); "Open your own checkpoint…" open
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 SETTINGS_KEY = "welcome/dismissed"
+NARROW = 620  # px: below this width the buttons go under the text
 
-TITLE = "Welcome to SeFa Desktop"
+TITLE = "Welcome to SeFa Desktop."
+# Short: it sits above the gallery, and on a laptop screen every line is a line less of cards.
 BODY = (
-    "SeFa finds the directions in a GAN's latent space that change one thing at a time (pose, age, "
-    "lighting, smile) straight from the generator's weights, with no training and no labels. "
-    "Each row below is one direction, strongest first. <b>Drag left or right across a row's "
-    "thumbnails</b> to apply it to the preview; release to keep the edit, and combine as many as you "
-    "like. A small face model is already loaded; try your own GAN checkpoint (PGGAN, StyleGAN, BigGAN, DCGAN) "
-    "with the button or by dropping the file on the window."
+    f"<b>{TITLE}</b> Each card below is one direction found in the generator's weights (no training, no "
+    "labels), strongest first. <b>Drag left or right across a card's thumbnails</b> to edit the preview; "
+    "release to keep it, and combine several. Your own GAN checkpoint: the button, or drop the file here."
 )
 
 _STYLE = """
@@ -42,15 +41,16 @@ class WelcomePanel(QFrame):
         self.setObjectName("welcomePanel")
         self.setStyleSheet(_STYLE)
         self.qsettings = qsettings
-        title = QLabel(f"<b>{TITLE}</b>", self)
-        title.setObjectName("welcomeTitle")
         self.body = QLabel(BODY, self)
         self.body.setObjectName("welcomeBody")
         self.body.setWordWrap(True)
         self.body.setTextFormat(Qt.TextFormat.RichText)
-        self.open_button = QPushButton("Open your own checkpoint…", self)
+        self.body.setToolTip("SeFa (closed-form factorization): the directions that change a generator's "
+                             "first layer most, each changing one thing at a time (pose, age, lighting, smile)")
+        self.open_button = QPushButton("Open checkpoint…", self)
         self.open_button.setObjectName("welcomeOpen")
-        self.open_button.setToolTip("Open a .pt / .pth / .pkl / .safetensors generator (Ctrl+O)")
+        self.open_button.setToolTip("Open your own .pt / .pth / .pkl / .safetensors generator: PGGAN, StyleGAN, "
+                                    "BigGAN, DCGAN (Ctrl+O)")
         self.open_button.clicked.connect(self.openRequested)
         self.ok_button = QPushButton("Got it", self)
         self.ok_button.setObjectName("welcomeDismiss")
@@ -62,19 +62,39 @@ class WelcomePanel(QFrame):
         close.setAutoRaise(True)
         close.clicked.connect(self.dismiss)
 
-        head = QHBoxLayout()
-        head.addWidget(title, 1)
-        head.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.open_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.ok_button)
-        lay = QVBoxLayout(self)
-        lay.setContentsMargins(14, 10, 10, 12)
-        lay.setSpacing(6)
-        lay.addLayout(head)
-        lay.addWidget(self.body)
-        lay.addLayout(buttons)
+        # Compact: wide, one row (text | the two buttons stacked | ×); narrow, the buttons go under the text.
+        self.button_box = QWidget(self)
+        self.buttons = QBoxLayout(QBoxLayout.Direction.TopToBottom, self.button_box)
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.buttons.setSpacing(4)
+        self.buttons.addWidget(self.open_button)
+        self.buttons.addWidget(self.ok_button)
+        self.buttons.addStretch(1)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(12, 8, 6, 8)
+        self.grid.setHorizontalSpacing(10)
+        self.grid.setVerticalSpacing(6)
+        self.grid.addWidget(self.body, 0, 0)
+        self.grid.addWidget(close, 0, 2, Qt.AlignmentFlag.AlignTop)
+        self.grid.setColumnStretch(0, 1)
+        self.narrow: bool | None = None
+        self._arrange(False)
+
+    def _arrange(self, narrow: bool) -> None:
+        if narrow == self.narrow:
+            return
+        self.narrow = narrow
+        self.grid.removeWidget(self.button_box)
+        if narrow:
+            self.buttons.setDirection(QBoxLayout.Direction.LeftToRight)
+            self.grid.addWidget(self.button_box, 1, 0, 1, 2)
+        else:
+            self.buttons.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.grid.addWidget(self.button_box, 0, 1)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().resizeEvent(event)
+        self._arrange(self.width() < NARROW)
 
     def dismiss(self) -> None:
         self.qsettings.setValue(SETTINGS_KEY, True)
