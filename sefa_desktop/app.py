@@ -27,7 +27,7 @@ def create_app(argv: Sequence[str] = ()):
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    from .gui.theme import apply_theme, follow_system
+    from .gui.theme import apply_choice, follow_system, saved_choice
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME, *argv])
     app.setApplicationName(APP_NAME)
@@ -38,7 +38,7 @@ def create_app(argv: Sequence[str] = ()):
     from .gui.desktop import app_icon  # packaging: window/taskbar icon from resources/icons
 
     app.setWindowIcon(app_icon())
-    apply_theme(app)
+    apply_choice(app, saved_choice())  # View ▸ Theme's choice, else the system's scheme
     follow_system(app)
     return app
 

@@ -463,7 +463,7 @@ class DirectionGallery(QWidget):
         self.model.rowsChanged.connect(self._repaint_rows)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(self.view)
+        lay.addWidget(self.view, 1)  # the cards take every spare pixel (panels above keep their height)
         self._drag: dict | None = None
         self.drag_serial = 0  # which drag the α signals belong to (one undo step per drag)
         self._visible_timer = QTimer(self)

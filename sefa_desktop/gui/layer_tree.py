@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -51,6 +52,10 @@ class LayerTree(QWidget):
             b.setObjectName(f"preset-{name}")
             b.setToolTip(f"{name.capitalize()}: {MEANING[name]}")  # rows and resolutions once a model is open
             b.clicked.connect(lambda _=False, n=name: self.apply_preset(n))
+            # as narrow as their text: some styles give push buttons 75+ px, which made this pane (and so
+            # the window) too wide for a small screen
+            b.setMinimumWidth(b.fontMetrics().horizontalAdvance(b.text()) + 14)
+            b.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
             self.buttons.addButton(b)
             row.addWidget(b)
         self.hint = QLabel(self)

@@ -40,6 +40,7 @@ from .presets_menu import PresetsController
 from .preview import PreviewPane
 from .render_client import RenderClient
 from .requests import DirectionsResult
+from .theme_menu import install_theme_menu
 from .window_layout import default_dock_widths, restore_layout, save_layout, window_settings
 from .window_menus import build_menus
 from .worker import RenderWorker, WorkerThread
@@ -127,6 +128,7 @@ class MainWindow(QMainWindow):
         self.session.subscribe(self._on_session_change)
 
         build_menus(self)
+        self.theme_menu = install_theme_menu(self, self.view_menu)  # View ▸ Theme: system / light / dark
         self.history.subscribe(self._update_undo_actions)
         self._update_undo_actions()
         # Exports, imports and presets: thin controllers over core/ (they import torch only when used).

@@ -164,18 +164,30 @@ class ModelBrowser(QWidget):
 
     def set_failed(self, message: str) -> None:
         self.progress_box.hide()
+        self._mark_current()  # the entry clicked did not open: the selection goes back to the loaded one
         self.error.show_message("Could not open the model", message)
 
     def set_idle(self) -> None:
         self.progress_box.hide()
 
     def _mark_current(self) -> None:
+        """Bold and select the loaded model's entry (the selection must not stay on a model clicked
+        earlier when another one was opened from a menu, a preset or the command line)."""
+        current = None
         for root in (self._bundled_root, self._recent_root):
             for i in range(root.childCount()):
                 item = root.child(i)
+                mine = self._source(item) == self.current_source and bool(self.current_source)
                 f = item.font(0)
-                f.setBold(self._source(item) == self.current_source and bool(self.current_source))
+                f.setBold(mine)
                 item.setFont(0, f)
+                if mine and current is None:
+                    current = item
+        if current is not None:
+            self.tree.setCurrentItem(current)
+        else:
+            self.tree.clearSelection()
+            self.tree.setCurrentItem(None)
 
     def _activated(self, item: QTreeWidgetItem, column: int = 0) -> None:
         source = self._source(item)

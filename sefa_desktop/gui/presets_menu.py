@@ -18,13 +18,14 @@ from typing import Protocol
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QWidget
 
 from ..core.layer_presets import preset_rows
 from ..presets import Preset, PresetEdit, PresetError, PresetStore, model_ref, model_status
 from ..session import EditSession, SessionEditor
 from ..session.state import DIRECTIONS, LAYER_CHOICES, MODEL, Change, DirectionSetState, Edit, SeedBase
 from .presets_pane import PresetsPane
+from .save_preset_dialog import ask_preset_name
 
 SAVE_SHORTCUT = "Ctrl+S"  # free in the window (Ctrl+Shift+S exports the preview image)
 SAME_VECTOR = 0.999  # |cos| above which a saved vector is "the same direction" as a gallery row
@@ -141,10 +142,11 @@ class PresetsController(QObject):
         if s.model_info is None or s.directions is None:
             self.host.show_error("Nothing to save yet: open a model first")
             return
-        name, ok = QInputDialog.getText(self.parent_widget, "Save preset", "Preset name:",
-                                        text=f"{s.model_info['name']} seed {s.seed}")
-        name = name.strip()
-        if not ok or not name:
+        n = len(s.edits)
+        summary = (f"{s.model_info['name']}, seed {s.seed}, {n} active edit{'s' if n != 1 else ''}: the model, "
+                   "layers, seed, ψ, noise mode and every edit (name, α, rows) are kept.")
+        name = ask_preset_name(self.parent_widget, f"{s.model_info['name']} seed {s.seed}", summary)
+        if not name:
             return
         if self._store().path_for(name).exists() and QMessageBox.question(
                 self.parent_widget, "Replace preset", f"A preset named '{name}' exists. Replace it?") \

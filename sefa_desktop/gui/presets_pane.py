@@ -14,7 +14,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ..presets import Preset, PresetError, PresetStore, model_status
 from . import file_dialogs
+from .save_preset_dialog import ask_preset_name, confirm_delete
 
 
 class PresetsPane(QWidget):
@@ -55,7 +55,7 @@ class PresetsPane(QWidget):
         buttons = QHBoxLayout()
         self.buttons: dict[str, QPushButton] = {}
         for key, text, slot in (("apply", "Apply", self.apply_selected), ("save", "Save current…", self._ask_save),
-                                ("delete", "Delete", self.delete_selected), ("export", "Export…", self._ask_export),
+                                ("delete", "Delete…", self.ask_delete), ("export", "Export…", self._ask_export),
                                 ("import", "Import…", self._ask_import)):
             b = QPushButton(text)
             b.clicked.connect(slot)
@@ -146,9 +146,16 @@ class PresetsPane(QWidget):
 
     @Slot()
     def _ask_save(self) -> None:
-        name, ok = QInputDialog.getText(self, "Save preset", "Name:")
-        if ok and name.strip():
-            self.save_current(name.strip())
+        name = ask_preset_name(self)
+        if name:
+            self.save_current(name)
+
+    @Slot()
+    def ask_delete(self) -> None:
+        """Delete… asks first: a stray click must not lose a preset."""
+        name = self.selected_name()
+        if name is not None and confirm_delete(self, name):
+            self.delete_selected()
 
     @Slot()
     def delete_selected(self) -> None:

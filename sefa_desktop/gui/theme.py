@@ -1,7 +1,8 @@
-"""Light and dark palettes on the Fusion style, following the system colour scheme.
+"""Light and dark palettes on the Fusion style, following the system colour scheme or the user's choice.
 
-SEFA_DESKTOP_THEME=light|dark overrides the system (useful for screenshots and for desktops that do not
-report a scheme).
+View ▸ Theme chooses System, Light or Dark; the choice is remembered in the window settings (key
+view/theme). With System, SEFA_DESKTOP_THEME=light|dark overrides the desktop's scheme (useful for
+screenshots and for desktops that do not report one).
 """
 
 from __future__ import annotations
@@ -93,9 +94,39 @@ def apply_theme(app: QApplication, dark: bool | None = None) -> bool:
     return dark
 
 
+THEMES = ("system", "light", "dark")
+SETTING = "view/theme"
+_choice = "system"  # what apply_choice() was last given (follow_system only acts on "system")
+
+
+def saved_choice() -> str:
+    """The theme chosen in View ▸ Theme ("system" until one is chosen, or if the setting is odd)."""
+    from .window_layout import window_settings
+
+    value = str(window_settings().value(SETTING, "system"))
+    return value if value in THEMES else "system"
+
+
+def apply_choice(app: QApplication, choice: str, remember: bool = False) -> bool:
+    """Apply "system", "light" or "dark" (returns whether dark is used); `remember` stores the choice."""
+    global _choice
+    _choice = choice if choice in THEMES else "system"
+    if remember:
+        from .window_layout import window_settings
+
+        store = window_settings()
+        store.setValue(SETTING, _choice)
+        store.sync()
+    return apply_theme(app, None if _choice == "system" else _choice == "dark")
+
+
+def current_choice() -> str:
+    return _choice
+
+
 def follow_system(app: QApplication) -> None:
-    """Re-apply the palette when the desktop switches between light and dark."""
+    """Re-apply the palette when the desktop switches between light and dark (if the theme is System)."""
     hints = QGuiApplication.styleHints()
     signal = getattr(hints, "colorSchemeChanged", None)
     if signal is not None:
-        signal.connect(lambda _scheme: apply_theme(app))
+        signal.connect(lambda _scheme: apply_theme(app) if _choice == "system" else None)

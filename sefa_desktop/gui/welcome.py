@@ -8,7 +8,17 @@ for good (remembered in the window settings); "Open your own checkpoint…" open
 from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtWidgets import QBoxLayout, QFrame, QGridLayout, QLabel, QPushButton, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QFrame,
+    QGridLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 SETTINGS_KEY = "welcome/dismissed"
 NARROW = 620  # px: below this width the buttons go under the text
@@ -113,7 +123,9 @@ def install_welcome(window) -> WelcomePanel | None:
         return None
     panel = WelcomePanel(window.qsettings, window.gallery)
     panel.openRequested.connect(window.open_dialog)
+    panel.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # never taller than its text
     wrap = QWidget(window.gallery)  # margins so it lines up with the header's
+    wrap.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
     row = QVBoxLayout(wrap)
     row.setContentsMargins(12, 4, 12, 8)
     row.addWidget(panel)

@@ -31,6 +31,6 @@ def save_layout(window: QMainWindow, qsettings: QSettings) -> None:
 def default_dock_widths(width: int) -> tuple[int, int]:
     """Left and right dock widths for a first run in a window `width` px wide: the gallery between them
     gets the most, so that its thumbnails are not the smallest thing on a laptop screen."""
-    left = max(220, min(300, int(width * 0.2)))
-    right = max(300, min(470, int(width * 0.3)))
+    left = max(220, min(280, int(width * 0.18)))
+    right = max(300, min(440, int(width * 0.26)))
     return left, right
