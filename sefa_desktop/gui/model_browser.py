@@ -44,6 +44,8 @@ class ModelBrowser(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setIndentation(10)
         self.tree.itemActivated.connect(self._activated)
+        # room for the two headings and a few models even in a short window (the Layers pane gives way)
+        self.tree.setMinimumHeight(6 * (self.tree.fontMetrics().height() + 6))
         self.tree.itemDoubleClicked.connect(self._activated)
         self._bundled_root = QTreeWidgetItem(self.tree, ["BUNDLED"])
         self._recent_root = QTreeWidgetItem(self.tree, ["RECENT"])
