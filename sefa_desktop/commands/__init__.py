@@ -11,6 +11,10 @@ COMMAND_MODULES = [
     "presets",
     "page",
     "evaluate",
+    "boundary",
+    "compare",
+    "label",
+    "batch",
 ]
 
 
