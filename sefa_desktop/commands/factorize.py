@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from . import region as region_cmd
+from . import factorize_region as region_cmd
 from .common import add_model_arg, parse_layers
 
 

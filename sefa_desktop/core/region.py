@@ -210,6 +210,7 @@ class _Sample:
     chunk: int
     _vjp: Callable[[torch.Tensor], tuple[torch.Tensor]] | None = None
     _shape: tuple[int, ...] = ()
+    counts: dict[str, int] = field(default_factory=lambda: {"jvp": 0, "vjp": 0})
 
     def image_shape(self) -> tuple[int, ...]:
         """(C, H, W) of the rendered image; runs the forward pass that the VJPs reuse."""
@@ -227,6 +228,7 @@ class _Sample:
         """(b, D) → (b, C, H, W): J·v for each row of vs."""
         from torch.func import jvp, vmap
 
+        self.counts["jvp"] += int(vs.shape[0])
         return vmap(lambda v: jvp(self.fn, (self.zero,), (v,))[1], chunk_size=self.chunk)(vs)
 
     def vjp(self, us: torch.Tensor) -> torch.Tensor:
@@ -236,6 +238,7 @@ class _Sample:
         self._prepare_vjp()
         fn = self._vjp
         assert fn is not None
+        self.counts["vjp"] += int(us.shape[0])
         return vmap(lambda u: fn(u)[0], chunk_size=self.chunk)(us)
 
     def release(self) -> None:
@@ -281,8 +284,8 @@ def region_directions(
     *,
     resolution: int | None = None,
     rank: int | None = None,
-    power_iters: int = 1,
-    reg: float = 0.05,
+    power_iters: int = 0,
+    reg: float = 0.01,
     chunk: int = 8,
     noise_mode: str = "const",
     truncation_psi: float | None = None,
@@ -378,6 +381,7 @@ def region_directions(
         "exact": bool(exact),
         "reg": float(reg),
         "samples": n,
+        "products": {key: sum(s.counts[key] for s in samples) for key in ("jvp", "vjp")},
         "ratio": [round(float(v), 6) for v in ratio[:k]],
         "inside_ms": [float(v) for v in inside],
     }

@@ -1,6 +1,6 @@
 """`sefa-desktop factorize MODEL --region X0,Y0,X1,Y1 | --mask FILE`: region directions (core/region.py).
 
-Kept apart from factorize.py, which only adds the options and hands over here."""
+Not a sub-command of its own: factorize.py adds these options and hands over here."""
 
 from __future__ import annotations
 
@@ -26,6 +26,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--rank", type=int, default=None, metavar="M",
                    help="solve in a randomised subspace of this size (default: exact up to 128 dimensions, "
                         "else max(4·K, 48))")
+    g.add_argument("--power-iters", type=int, default=0, metavar="Q",
+                   help="power iterations that sharpen the randomised subspace (each costs about as much "
+                        "as the sketch; default 0)")
     g.add_argument("--reg", type=float, default=None, metavar="R",
                    help="regulariser: λ relative to the largest change inside (default 0.01); larger = "
                         "stronger edits that may spill over, smaller = more local")
@@ -79,6 +82,8 @@ def run(args: argparse.Namespace, model: Any, layers: list[int] | None) -> Any:
         raise ValueError("--top must be at least 1")
     if args.rank is not None and args.rank < 1:
         raise ValueError("--rank must be at least 1")
+    if not 0 <= args.power_iters <= 5:
+        raise ValueError("--power-iters must be between 0 and 5")
     if args.reg is not None and not (math.isfinite(args.reg) and args.reg > 0):
         raise ValueError("--reg must be a positive number")
     if args.resolution is not None:
@@ -95,9 +100,10 @@ def run(args: argparse.Namespace, model: Any, layers: list[int] | None) -> Any:
             bar.update(done - bar.n)
 
         t0 = time.perf_counter()
+        reg = {} if args.reg is None else {"reg": args.reg}
         dirs = region_directions(model, codes, region, layers=layers, k=args.top or 10, resolution=args.resolution,
-                                 rank=args.rank, reg=args.reg if args.reg is not None else 0.01,
-                                 truncation_psi=psi, seeds=seeds, progress=progress)
+                                 rank=args.rank, power_iters=args.power_iters, truncation_psi=psi, seeds=seeds,
+                                 progress=progress, **reg)
     meta = dirs.metadata
     print(f"{dirs.name}: {len(dirs)} directions from {len(seeds)} sample(s), analysed at "
           f"{meta['analysis_resolution']} px in a {meta['subspace']}-dimensional subspace, "
