@@ -11,4 +11,9 @@ COMMAND_MODULES = [
     "presets",
     "page",
     "evaluate",
+    "batch",
 ]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (raised by commands, caught in cli)."""
