@@ -190,7 +190,7 @@ def cartoon():
 
 
 def test_cartoon_eye_band_directions_are_more_local_than_sefa(cartoon, one_torch_thread) -> None:
-    from sefa_desktop.core.factorize import factorize
+    from sefa_desktop.core.sefa import factorize
 
     eyes = Region.from_box(0.2, 0.38, 0.8, 0.58)
     codes = cartoon.sample_codes(1, seed=2)

@@ -25,9 +25,9 @@ from PIL import Image, ImageDraw
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sefa_desktop.core.editing import DirectionEdit, apply_edits  # noqa: E402
-from sefa_desktop.core.factorize import factorize  # noqa: E402
 from sefa_desktop.core.imaging import compose_grid, save_png, to_uint8  # noqa: E402
 from sefa_desktop.core.region import Region, region_change, region_directions  # noqa: E402
+from sefa_desktop.core.sefa import factorize  # noqa: E402
 from sefa_desktop.models import load_model  # noqa: E402
 
 REGIONS = {
