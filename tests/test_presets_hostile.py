@@ -146,3 +146,16 @@ def test_two_concurrent_saves_of_one_name_exactly_one_succeeds() -> None:
         assert "exists" in loser
         assert store.get(name).edits[0].alpha == winners[0]
     assert not [p for p in store.folder.iterdir() if p.name.startswith(".")]
+
+
+def test_presets_pane_lists_a_preset_with_an_unexpandable_model(qtbot) -> None:
+    pytest.importorskip("pytestqt")
+    from sefa_desktop.gui.presets_pane import PresetsPane
+
+    store = PresetStore()
+    store.save(_preset("odd", ref="~nosuchuser_sefa/m.pth"))
+    store.save(_preset("fine"))
+    pane = PresetsPane(store)
+    qtbot.addWidget(pane)
+    texts = [pane.list.item(i).text() for i in range(pane.list.count())]
+    assert len(texts) == 2 and texts[0].startswith("fine") and texts[1] == "odd  (model missing)", texts

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..util.atomic import atomic_path, atomic_write_bytes
+from ..util.atomic import atomic_path, atomic_write_all, atomic_write_bytes
 from ..util.budget import over_budget
 from .array_files import ArrayFileError, check_npy, check_npz, check_torch_zip
 from .directions import FORMAT_NAME, DirectionFileError, DirectionSet
@@ -135,10 +135,12 @@ def write_boundaries(dirs: DirectionSet, path: Path, index: int | None = None) -
     else:
         vectors = dirs.vectors
     paths = boundary_paths(path, len(vectors))
-    for vec, p in zip(vectors, paths, strict=True):
+    blobs = []
+    for vec in vectors:
         buf = io.BytesIO()
         np.save(buf, vec.reshape(1, -1).astype(np.float32))
-        atomic_write_bytes(p, buf.getvalue())
+        blobs.append(buf.getvalue())
+    atomic_write_all(list(zip(paths, blobs, strict=True)))  # all files or none (a full disk leaves none)
     return paths
 
 
