@@ -55,17 +55,16 @@ def test_any_failure_in_a_command_is_one_line(capsys, monkeypatch, exc, words) -
 
 def test_full_disk_during_a_100_file_export_writes_none(tmp_path: Path, monkeypatch) -> None:
     target = tmp_path / "b.npy"
-    real = os.fdopen
-    opened = []
+    real = atomic._create_temp
+    created = []
 
-    def fdopen(fd, *a, **k):  # the 9th file hits a full disk
-        opened.append(fd)
-        if len(opened) == 9:
-            os.close(fd)
+    def create_temp(*a, **k):  # the 9th file hits a full disk
+        created.append(1)
+        if len(created) == 9:
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd, *a, **k)
+        return real(*a, **k)
 
-    monkeypatch.setattr(atomic.os, "fdopen", fdopen)
+    monkeypatch.setattr(atomic, "_create_temp", create_temp)
     with pytest.raises(WriteError, match="No space left on device; nothing was written"):
         write_boundaries(_dirs(), target)
     monkeypatch.undo()
