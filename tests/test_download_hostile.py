@@ -129,7 +129,7 @@ def test_body_that_is_not_the_declared_format_is_refused(server, tmp_path):
     st = tmp_path / "x.safetensors"
     save_file({"w": torch.zeros(4)}, str(st))
     server.add("/m.pth", data=st.read_bytes())
-    with pytest.raises(DownloadError, match="not a torch-state-dict file"):
+    with pytest.raises(DownloadError, match="not in the torch-state-dict format"):
         download_entry(_entry(server.url("/m.pth")), tmp_path, policy=FAST)
     _nothing_kept(tmp_path / "tiny.pth")
     # a torch file of the wrong family
@@ -207,3 +207,21 @@ def test_user_catalogue_merges_over_the_bundled_one(monkeypatch):
     p.write_text("{broken")
     cat, err = load_catalogue_or_empty()
     assert len(cat) == len(bundled) and err.startswith("your catalogue") and "not valid JSON" in err
+
+
+def test_clip_entry_is_verified_as_safetensors(server, tmp_path):
+    from safetensors.torch import save_file
+
+    st = tmp_path / "w.safetensors"
+    save_file({"visual.proj": torch.zeros(4, 4)}, str(st))
+    server.add("/clip.safetensors", data=st.read_bytes())
+    server.add("/html", data=HTML, content_type="application/octet-stream")
+    entry = _entry(server.url("/clip.safetensors"), name="tiny-clip", family="clip",
+                   format="open_clip-safetensors", filename="clip.safetensors")
+    assert download_entry(entry, tmp_path / "ok", policy=FAST).path.read_bytes() == st.read_bytes()
+    server.add("/torch", data=CKPT)
+    bad = _entry(server.url("/torch"), name="tiny-clip", family="clip", format="open_clip-safetensors",
+                 filename="clip.safetensors")
+    with pytest.raises(DownloadError, match="not in the open_clip-safetensors format"):
+        download_entry(bad, tmp_path / "bad", policy=FAST)
+    _nothing_kept(tmp_path / "bad" / "clip.safetensors")

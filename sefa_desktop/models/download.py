@@ -57,7 +57,7 @@ TEXT_TYPES = ("text/", "application/json", "application/xml", "application/xhtml
 # Catalogue formats → the container their files must have (models/formats/containers.sniff_container).
 FORMAT_CONTAINERS = {"nvidia-pkl": "pickle", "genforce-pth": "torch", "rosinality-pt": "torch",
                      "torch-state-dict": "torch", "ganzoo-pth": "torch", "biggan-bin": "torch",
-                     "sefa-safetensors": "safetensors"}
+                     "sefa-safetensors": "safetensors", "open_clip-safetensors": "safetensors"}
 ProgressFn = Callable[[int, "int | None"], None]
 
 
@@ -178,7 +178,8 @@ def download_entry(entry: CatalogueEntry, folder: Path | None = None, *, progres
 
 def verify_checkpoint(path: Path, entry: CatalogueEntry) -> None:
     """The file must open as the entry declares: its container, then a full load (which executes
-    nothing and is bounded by the file-size budget) giving a generator of the entry's family."""
+    nothing and is bounded by the file-size budget) giving a generator of the entry's family
+    (CLIP weights: every tensor of the safetensors file reads)."""
     from .errors import ModelLoadError
     from .formats.containers import sniff_container
     from .registry import load_model
@@ -186,8 +187,18 @@ def verify_checkpoint(path: Path, entry: CatalogueEntry) -> None:
     want = FORMAT_CONTAINERS.get(entry.format)
     got = sniff_container(path)
     if want is not None and got != want:
-        raise DownloadError(f"{entry.name}: the download is not a {entry.format} file "
+        raise DownloadError(f"{entry.name}: the download is not in the {entry.format} format "
                             f"({'unrecognised content' if got == 'unknown' else got + ' container'})")
+    if entry.family == "clip":  # not a generator: its tensors must read (models/clip.py builds the net)
+        from .clip import read_clip_state
+
+        try:
+            state = read_clip_state(path)
+        except ModelLoadError as e:
+            raise DownloadError(f"{entry.name}: the download does not open as CLIP weights ({e})") from None
+        if not state:
+            raise DownloadError(f"{entry.name}: the download holds no tensors")
+        return
     try:
         model = load_model(path)
     except ModelLoadError as e:
