@@ -14,7 +14,16 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..session.state import DIRECTIONS, MODEL, Change
 from .jobs import JobCancelled
@@ -136,9 +145,17 @@ class RegionController(QObject):
 
         bar = self.bar = QWidget(window.preview)
         bar.setObjectName("regionBar")
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(0, 0, 0, 0)
+        # Two rows (tools, then actions): in one row the bar set the Preview pane's minimum width to
+        # 528 px, too wide for a 1000-px window.
+        rows = QVBoxLayout(bar)
+        rows.setContentsMargins(0, 0, 0, 0)
+        rows.setSpacing(4)
+        row = QHBoxLayout()
         row.setSpacing(4)
+        actions = QHBoxLayout()
+        actions.setSpacing(4)
+        rows.addLayout(row)
+        rows.addLayout(actions)
         row.addWidget(QLabel("Region", bar))
         self.tool_buttons: dict[str, QToolButton] = {}
         self.group = QButtonGroup(bar)
@@ -169,16 +186,17 @@ class RegionController(QObject):
         self.clear_btn.clicked.connect(self.clear)
         row.addWidget(self.clear_btn)
         row.addStretch(1)
+        actions.addStretch(1)
         self.find_btn = QPushButton("Find directions here", bar)
         self.find_btn.setObjectName("findRegionDirections")
         self.find_btn.setToolTip("Directions that change the painted region and leave the rest alone "
                                  "(Jacobian-based, at the current image; runs in the background)")
         self.find_btn.clicked.connect(self.find_directions)
-        row.addWidget(self.find_btn)
+        actions.addWidget(self.find_btn)
         self.switch_btn = QPushButton("Global directions", bar)
         self.switch_btn.setObjectName("switchRegionSet")
         self.switch_btn.clicked.connect(self.toggle_set)
-        row.addWidget(self.switch_btn)
+        actions.addWidget(self.switch_btn)
         layout = window.preview.layout()
         layout.insertWidget(layout.indexOf(window.preview.image) + 1, bar)
         self.session.subscribe(self._on_change)
