@@ -10,7 +10,6 @@ window can appear before torch has loaded.
 from __future__ import annotations
 
 import gc
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -137,8 +136,11 @@ class RenderWorker(QObject):
         """First slot on the worker thread: import torch and the model registry."""
         import torch
 
-        # Leave one core to the GUI thread (set_num_threads is process-wide).
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        # Leave one core to the GUI thread (set_num_threads is process-wide); idle OpenMP threads sleep
+        # instead of spinning against the GUI and neighbours (util/threads.py, set before torch loaded).
+        from ..util.threads import worker_threads
+
+        torch.set_num_threads(worker_threads())
         # The GUI thread waits at most one switch interval for the GIL when the worker runs Python code
         # (5 ms by default); 1 ms keeps heartbeat gaps small at a negligible cost to the worker.
         sys.setswitchinterval(0.001)
