@@ -11,7 +11,7 @@ genforce/genforce): its `models/stylegan2_generator.py` is built for the same re
 the same file strictly; without it the column is skipped (the official code is never part of this
 repository). Every timed thing runs once per round, rounds interleaved, best of `--repeats`: on a
 shared machine background load then hits all columns alike. sgemm = a 2048² float32 matmul timed in
-the same rounds. `--layouts` adds our generator with NCHW feature maps (the previous layout), to
+the same rounds. `--layouts` adds our generator with NHWC (channels-last) feature maps, to
 show what channels-last buys; `--reference` the textbook per-sample synthesis (bench/sg2_reference).
 """
 
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--official", type=Path, default=None, help="folder of a genforce/sefa checkout")
-    ap.add_argument("--layouts", action="store_true", help="also time our generator with NCHW feature maps")
+    ap.add_argument("--layouts", action="store_true", help="also time our generator with NHWC feature maps")
     ap.add_argument("--reference", action="store_true", help="also time the textbook per-sample synthesis")
     ap.add_argument("--preview-repeats", type=int, default=5, help="interleaved rounds for the preview table")
     args = ap.parse_args(argv)
@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> None:
                 diff = (_official(og, ws) - model.synthesize(ws)).abs().max().item()
                 print(f"{res}² batch {n}: ours vs official max |Δ| = {diff:.2e}")
             if args.layouts:
-                fns[f"nchw {key}"] = lambda m=model, ws=ws: _nchw(m, ws)
+                fns[f"nhwc {key}"] = lambda m=model, ws=ws: _nhwc(m, ws)
             if args.reference:
                 fns[f"reference {key}"] = lambda m=model, ws=ws: _reference(m, ws)
             rows.append((res, n, key, flops(lambda m=model, ws=ws: m.synthesize(ws))))
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
     sgemm_rate = 2 * SGEMM_N ** 3 / best["sgemm"]
     print(f"after: {load_str()}")
     print(f"sgemm {SGEMM_N}² on {args.threads} threads: {sgemm_rate / 1e9:.0f} GFLOP/s (same rounds)\n")
-    extra = (["NCHW ms/img", "channels-last gain"] if args.layouts else []) + \
+    extra = (["NHWC ms/img", "NHWC / NCHW time"] if args.layouts else []) + \
         (["textbook ms/img"] if args.reference else [])
     head = ["model", "batch", "ours ms/img", "official ms/img", "× official", "GFLOP/img", "ours GFLOP/s",
             "% of sgemm"] + extra
@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> None:
                  f"{off / n * 1e3:.0f}" if off else "–", f"{off / t:.2f}×" if off else "–",
                  f"{fl / n / 1e9:.1f}", f"{fl / t / 1e9:.0f}", f"{fl / t / sgemm_rate:.0%}"]
         if args.layouts:
-            tn = best[f"nchw {key}"]
-            cells += [f"{tn / n * 1e3:.0f}", f"{tn / t:.2f}×"]
+            tn = best[f"nhwc {key}"]
+            cells += [f"{tn / n * 1e3:.0f}", f"{tn / t:.2f}"]
         if args.reference:
             cells.append(f"{best[f'reference {key}'] / n * 1e3:.0f}")
         print("| " + " | ".join(cells) + " |")
@@ -141,13 +141,13 @@ def _official(og: torch.nn.Module, ws: torch.Tensor) -> torch.Tensor:
         return og.synthesis(ws)["image"]
 
 
-def _nchw(model, ws: torch.Tensor) -> torch.Tensor:
+def _nhwc(model, ws: torch.Tensor) -> torch.Tensor:
     syn = model.net.synthesis
-    syn.channels_last = False
+    syn.channels_last = True
     try:
         return model.synthesize(ws)
     finally:
-        syn.channels_last = True
+        syn.channels_last = False
 
 
 def _reference(model, ws: torch.Tensor) -> torch.Tensor:

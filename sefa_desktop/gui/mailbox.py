@@ -59,6 +59,11 @@ class Mailbox:
         with self._lock:
             return self._gens.get(purpose, 0)
 
+    def waiting(self, purpose: str) -> bool:
+        """Is a request of `purpose` waiting in its slot?"""
+        with self._lock:
+            return purpose in self._slots
+
     def urgent_waiting(self, than: str) -> bool:
         """Is a request more urgent than `than` waiting?"""
         with self._lock:

@@ -23,6 +23,7 @@ from PySide6.QtGui import QImage
 
 from .images import rounded_image, to_qimages
 from .mailbox import PRIORITY, Mailbox
+from .render_plan import DRAFT_THUMB_RESOLUTION, DraftPlanner, thumbnail_steps
 from .requests import (
     MAX_DIRECTIONS,
     DeviceRequest,
@@ -45,7 +46,7 @@ __all__ = ["DRAFT_RESOLUTION", "MAX_DIRECTIONS", "PRIORITY", "Cancelled", "Direc
            "Mailbox", "PreviewRequest", "RenderWorker", "SampleSpec", "ThumbRequest", "WorkerThread",
            "available_devices", "one_line", "rounded_image", "to_qimages"]
 
-DRAFT_RESOLUTION = 256  # preview size while the pointer moves, for models bigger than this
+DRAFT_RESOLUTION = 256  # drag drafts of models without timings yet and without a cost profile
 
 
 class Cancelled(Exception):
@@ -79,6 +80,16 @@ def _held(vector: np.ndarray, holds: tuple[np.ndarray, ...]) -> np.ndarray:
     return hold_fixed(vector, np.stack([np.asarray(h, np.float32) for h in holds]))
 
 
+def _early_exit(model: Any) -> bool:
+    """Does `synthesize(max_resolution=r)` stop after block r (cheap), rather than render in full and
+    downsample? StyleGAN2 'skip', StyleGAN and PGGAN do; StyleGAN3, BigGAN, DCGAN do not."""
+    if model is None:
+        return False
+    if model.family == "stylegan2":
+        return getattr(model, "architecture", "skip") == "skip"
+    return model.family in ("stylegan", "pggan")
+
+
 def available_devices() -> list[str]:
     import torch
 
@@ -99,6 +110,7 @@ class RenderWorker(QObject):
     loadFailed = Signal(int, str)
     directionsReady = Signal(int, object)  # factorize generation, DirectionsResult
     thumbnailsReady = Signal(object, object)  # context, [(row, [QImage, ...])]
+    thumbnailDraftsReady = Signal(object, object)  # the same, low-resolution drafts (sharp ones follow)
     previewReady = Signal(int, QImage, float, bool)  # preview generation, image, ms, draft
     failed = Signal(str, str)  # purpose, one-line message
     notice = Signal(str)
@@ -117,6 +129,10 @@ class RenderWorker(QObject):
         self._base_cache: dict[tuple, torch.Tensor] = {}
         self._prefixes: dict[tuple, Any] = {}
         self.prefix_hits = 0  # frames finished from a cached prefix (for tests and benches)
+        self.planner = DraftPlanner()  # drag-draft resolution from measured frame times
+        self.interruptions = 0  # renders stopped between synthesis blocks (for tests and benches)
+        self.closing = False  # set from the GUI thread on quit: every render stops at its next block
+        self._resume: ThumbRequest | None = None  # the thumbnail plan in flight, to put back if interrupted
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the GUI thread (thread-safe) -----------------------------------------------
@@ -129,6 +145,12 @@ class RenderWorker(QObject):
 
     def cancel(self, purpose: str) -> None:
         self.box.cancel(purpose)
+
+    def request_stop(self) -> None:
+        """Quitting: the render in flight stops at its next synthesis block, nothing new starts."""
+        self.closing = True
+        for purpose in PRIORITY:
+            self.box.cancel(purpose)
 
     # -- worker thread ------------------------------------------------------------------------------
     @Slot()
@@ -157,15 +179,23 @@ class RenderWorker(QObject):
 
     @Slot()
     def _drain(self) -> None:
+        from ..models.interrupt import Interrupted, interruptible
+
         while True:
             item = self.box.take()
-            if item is None:
+            if item is None or self.closing:
                 return
             purpose, gen, params = item
+            self._resume = None
             try:
-                getattr(self, f"_do_{purpose}")(gen, params)
+                with interruptible(self._stop_test(purpose, gen, params)):
+                    getattr(self, f"_do_{purpose}")(gen, params)
             except Cancelled:
                 pass
+            except Interrupted:
+                self.interruptions += 1
+                if purpose == "thumbs" and not self.closing:  # resumes (this step again) after the urgent work
+                    self.box.put_back("thumbs", gen, self._resume if self._resume is not None else params)
             except Exception as e:  # the worker keeps serving whatever went wrong
                 if purpose == "load":
                     self.loadFailed.emit(gen, one_line(e))
@@ -174,6 +204,19 @@ class RenderWorker(QObject):
 
     def _stale(self, purpose: str, gen: int) -> bool:
         return self.box.latest(purpose) != gen
+
+    def _stop_test(self, purpose: str, gen: int, req: Request) -> Callable[[], bool]:
+        """When a render of `purpose` stops between synthesis blocks: on quit; thumbnails as soon as
+        anything more urgent (a drag's preview) waits or newer thumbnails were asked for; a full
+        preview frame when a newer preview waits (a drag started); a drag draft only for a load,
+        device switch or factorization (it is the freshest frame there is)."""
+        box = self.box
+        if purpose == "thumbs":
+            return lambda: self.closing or box.urgent_waiting("thumbs") or box.latest("thumbs") != gen
+        if purpose == "preview":
+            full = not getattr(req, "draft", False)
+            return lambda: self.closing or box.urgent_waiting("preview") or (full and box.waiting("preview"))
+        return lambda: self.closing
 
     # -- handlers -----------------------------------------------------------------------------------
     def _do_device(self, gen: int, req: DeviceRequest) -> None:
@@ -185,7 +228,14 @@ class RenderWorker(QObject):
         self.device = device
         self._base_cache.clear()
         self._prefixes.clear()
+        self._reset_planner()
         self.deviceChanged.emit(device)
+
+    def _reset_planner(self) -> None:
+        model = self.model
+        profile = model.cost_profile() if model is not None and hasattr(model, "cost_profile") else None
+        # Without an early exit a draft costs a full frame: no candidates, drafts render in full.
+        self.planner.reset(int(model.resolution) if _early_exit(model) else 0, profile)
 
     def _do_load(self, gen: int, req: LoadRequest) -> None:
         source = req.source
@@ -200,6 +250,7 @@ class RenderWorker(QObject):
         self.model, self.model_gen = model, gen
         self._base_cache.clear()
         self._prefixes.clear()
+        self._reset_planner()
         if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
             from .. import settings
 
@@ -237,8 +288,10 @@ class RenderWorker(QObject):
         base = self._base_codes(req.sample)
         codes = apply_edits(base, [DirectionEdit(_fit(_held(e.vector, req.holds), base.shape[-1]), e.alpha, e.layers)
                                    for e in req.edits])
-        max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
+        max_res = self.planner.draft_resolution() if req.draft else None
+        t1 = time.perf_counter()
         image = self._synthesize(codes, req.sample, max_res, prefix_row=self._first_edited_row(req))[0]
+        self.planner.record(max_res, time.perf_counter() - t1)
         ms = (time.perf_counter() - t0) * 1000
         # Emit even if a newer request arrived meanwhile: it is still the freshest frame there is (dropping
         # it would show nothing at all while the pointer keeps moving); the GUI drops frames older than
@@ -252,18 +305,28 @@ class RenderWorker(QObject):
 
         from ..core.editing import sweep_codes
 
-        per_batch = max(1, self.batch // len(req.alphas))
-        rows, rest = req.rows[:per_batch], req.rows[per_batch:]
+        # The plan (gui/render_plan.py): drafts for the cards in order (the first alone), then each
+        # card's sharp strip. One step per turn; the rest goes back to the mailbox, so a drag's preview
+        # goes first between steps (and interrupts a step in flight between synthesis blocks).
+        steps = req.steps or thumbnail_steps(
+            req.rows, int(self.model.resolution), max(8, req.size), drafted=req.drafted,
+            draft_resolution=DRAFT_THUMB_RESOLUTION if _early_exit(self.model) else None,
+            cards_per_batch=max(1, self.batch // max(1, len(req.alphas))))
+        if not steps:
+            return
+        step, rest = steps[0], steps[1:]
+        self._resume = replace(req, steps=steps)  # an interruption puts back the plan, this step still in it
+        rows = step.rows
         base = self._base_codes(req.sample)
         codes = torch.cat([sweep_codes(base, _fit(_held(req.vectors[r], req.holds), base.shape[-1]), req.alphas,
                                        req.layers) for r in rows])
-        max_res = max(8, 1 << max(0, int(req.size - 1).bit_length()))  # smallest power of two ≥ size
-        images = self._synthesize(codes, req.sample, max_res if max_res < self.model.resolution else None)
+        images = self._synthesize(codes, req.sample, step.resolution)
         images = [rounded_image(im, req.size, req.radius) for im in images]
         n = len(req.alphas)
-        self.thumbnailsReady.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
-        if rest:  # yield between batches so a drag's preview goes first
-            self.box.put_back("thumbs", gen, replace(req, rows=rest))
+        signal = self.thumbnailDraftsReady if step.draft else self.thumbnailsReady
+        signal.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
+        if rest:
+            self.box.put_back("thumbs", gen, replace(req, steps=rest))
 
     # -- rendering ----------------------------------------------------------------------------------
     def _base_codes(self, sample: SampleSpec) -> torch.Tensor:

@@ -269,10 +269,10 @@ class SynthesisNetwork(nn.Module):
             setattr(self, f"b{r}", block)
         self.num_ws += 1  # the last toRGB
         self.steps = self._plan()
-        # Feature maps in NHWC: oneDNN convolves (and transposed-convolves) them without reordering
-        # to its blocked layout and back at every layer; measured faster on CPU (docs/performance.md).
-        # Every op after the first conv keeps the layout; results are the same numbers.
-        self.channels_last = True
+        # NHWC feature maps (every op after the first conv keeps the layout, same numbers): faster for
+        # the transposed convs alone, but measured 8-12 % slower for the whole CPU frame
+        # (bench/render.py --layouts, docs/performance.md), so off; kept as a switch for other devices.
+        self.channels_last = False
 
     def block(self, i: int) -> SynthesisBlock:
         return getattr(self, f"b{self.block_resolutions[i]}")
@@ -513,6 +513,21 @@ class StyleGAN2Model(NvidiaStyleModel):
         if max_resolution not in self.net.synthesis.block_resolutions:
             raise ValueError(f"max_resolution must be one of {self.net.synthesis.block_resolutions}")
         return int(max_resolution)
+
+    def cost_profile(self) -> dict[int, float]:
+        """Multiply-adds of one frame up to each block resolution (its toRGB included): what an early
+        exit at that resolution costs, for planning draft resolutions (gui/render_plan.py)."""
+        syn = self.net.synthesis
+        total, out = 0.0, {}
+        for r in syn.block_resolutions:
+            blk = syn.block(syn.block_resolutions.index(r))
+            c = syn.channels[r]
+            if blk.in_channels:  # transposed conv at the input size, its 4×4 FIR, the image's FIR
+                total += blk.in_channels * c * 9 * (r // 2) ** 2 + (c + syn.img_channels) * 16 * r * r
+            total += c * c * 9 * r * r + c * syn.img_channels * r * r  # conv1, toRGB
+            total += syn.w_dim * (blk.in_channels + 2 * c)  # the style affines
+            out[r] = total
+        return out
 
     # -- prefix reuse ----------------------------------------------------------------------------
     def prefix_state(self, codes: torch.Tensor, row: int, noise_mode: str = "const") -> SynthesisPrefix:
