@@ -80,7 +80,11 @@ def test_thumbnails_fill_in_order_drafts_first(qtbot, model):
         rec.restore()
     assert events == [("draft", [5]), ("draft", [1, 2, 3]), ("draft", [4]),
                       ("sharp", [5]), ("sharp", [1]), ("sharp", [2]), ("sharp", [3]), ("sharp", [4])]
-    assert rec.calls[:3] == [(3, 32), (9, 32), (3, 32)] and set(rec.calls[3:]) == {(3, 64)}
+    # drafts at 32 px first, then sharp strips at 64 px; passes small enough for a drag to cut in
+    chunk = w._thumb_chunk(32)
+    assert [r for _, r in rec.calls] == sorted(r for _, r in rec.calls)
+    assert {r for _, r in rec.calls} == {32, 64} and max(n for n, _ in rec.calls) <= max(chunk, 3)
+    assert sum(n for n, r in rec.calls if r == 32) == 15 and sum(n for n, r in rec.calls if r == 64) == 15
 
 
 def test_drafted_rows_only_get_sharp_strips(qtbot, model):
@@ -95,7 +99,8 @@ def test_a_drag_interrupts_the_thumbnail_batch_between_blocks_and_goes_first(qtb
     w.batch = 9
     rec = Recorder(model, w)
     preview = PreviewRequest(model_gen=1, sample=SampleSpec(seed=1), draft=True)
-    rec.at[2] = lambda: w.submit(preview)  # the drag starts while the second draft batch renders
+    first_card_passes = -(-len(ALPHAS) // w._thumb_chunk(32))
+    rec.at[first_card_passes + 1] = lambda: w.submit(preview)  # the drag starts in the second draft step
     try:
         w.submit(thumbs(model, [0, 1, 2, 3]))
         w._drain()
@@ -192,3 +197,27 @@ def test_cost_profile_is_cumulative_and_ends_at_the_full_frame(model):
     with FlopCounterMode(display=False) as fc:
         model.synthesize(codes, max_resolution=32)
     assert abs(fc.get_total_flops() / 2 / prof[32] - 1) < 0.05
+
+
+def test_a_full_frame_waits_behind_the_draft_strips_but_not_behind_sharp_ones(qtbot, model):
+    w, events, _ = make_worker(model)
+    assert w.planner.draft_resolution() is not None  # a "big" model: drafts are in use
+    w.submit(PreviewRequest(model_gen=1, sample=SampleSpec(seed=1), draft=False))
+    w.submit(thumbs(model, [0, 1, 2]))
+    w._drain()
+    assert events == [("draft", [0]), ("draft", [1, 2]), ("preview", False),
+                      ("sharp", [0]), ("sharp", [1]), ("sharp", [2])]
+
+
+def test_mailbox_defer_lets_a_request_wait_but_never_starves_it():
+    from sefa_desktop.gui.mailbox import Mailbox
+
+    box = Mailbox()
+    box.put("thumbs", "t")
+    box.put("preview", "p")
+    assert box.peek("preview") == "p" and box.waiting("thumbs")
+    def defer(purpose, params, waiting):
+        return purpose == "preview" and "thumbs" in waiting
+    assert box.take(defer)[0] == "thumbs"
+    assert box.take(defer)[0] == "preview"  # nothing else waits: served
+    assert box.take(defer) is None

@@ -184,7 +184,7 @@ class RenderWorker(QObject):
         from ..models.interrupt import Interrupted, interruptible
 
         while True:
-            item = self.box.take()
+            item = self.box.take(self._defer)
             if item is None or self.closing:
                 return
             purpose, gen, params = item
@@ -207,6 +207,18 @@ class RenderWorker(QObject):
     def _stale(self, purpose: str, gen: int) -> bool:
         return self.box.latest(purpose) != gen
 
+    def _defer(self, purpose: str, req: Any, waiting: dict[str, Any]) -> bool:
+        """A full preview frame of a big model waits behind the gallery's draft strips (each a few % of
+        a frame): the cards show something within about one frame time of the directions appearing.
+        A drag's drafts and everything else keep their priority."""
+        if purpose != "preview" or getattr(req, "draft", True) or self.planner.draft_resolution() is None:
+            return False
+        thumbs = waiting.get("thumbs")
+        if thumbs is None:
+            return False
+        steps = thumbs.steps
+        return (steps[0].draft if steps else not set(thumbs.rows) <= set(thumbs.drafted))
+
     def _stop_test(self, purpose: str, gen: int, req: Request) -> Callable[[], bool]:
         """When a render of `purpose` stops between synthesis blocks: on quit; thumbnails as soon as
         anything more urgent (a drag's preview) waits or newer thumbnails were asked for; a full
@@ -214,7 +226,19 @@ class RenderWorker(QObject):
         device switch or factorization (it is the freshest frame there is)."""
         box = self.box
         if purpose == "thumbs":
-            return lambda: self.closing or box.urgent_waiting("thumbs") or box.latest("thumbs") != gen
+            def thumbs_stop() -> bool:
+                if self.closing or box.latest("thumbs") != gen or box.urgent_waiting("preview"):
+                    return True
+                waiting = box.peek("preview")
+                if waiting is None:
+                    return False
+                if waiting.draft:
+                    return True  # a drag
+                current = self._resume  # a full frame waits: it does not stop draft strips (see _defer)
+                return not (current is not None and current.steps and current.steps[0].draft
+                            and self.planner.draft_resolution() is not None)
+
+            return thumbs_stop
         if purpose == "preview":
             full = not getattr(req, "draft", False)
             return lambda: self.closing or box.urgent_waiting("preview") or (full and box.waiting("preview"))
@@ -339,7 +363,7 @@ class RenderWorker(QObject):
         base = self._base_codes(req.sample)
         codes = torch.cat([sweep_codes(base, _fit(_held(req.vectors[r], req.holds), base.shape[-1]), req.alphas,
                                        req.layers) for r in rows])
-        images = self._synthesize(codes, req.sample, step.resolution)
+        images = self._synthesize(codes, req.sample, step.resolution, chunk=self._thumb_chunk(step.resolution))
         images = [rounded_image(im, req.size, req.radius) for im in images]
         n = len(req.alphas)
         signal = self.thumbnailDraftsReady if step.draft else self.thumbnailsReady
@@ -372,9 +396,24 @@ class RenderWorker(QObject):
         rows = [min(e.layers) if e.layers else 0 for e in req.edits if e.alpha != 0]
         return min(rows) if rows else 0
 
+    def _thumb_chunk(self, resolution: int | None) -> int:
+        """Images per forward pass for gallery strips of a big model: few enough that the costliest
+        layer of the pass takes ≤ ~1/10 of a full frame, so a drag waits at most that long (a stop
+        test runs between layers). Small or fast models: the whole batch."""
+        cost = self.planner.cost
+        if self.model is None or not cost or self.planner.draft_resolution() is None:
+            return self.batch
+        full = cost.get(int(self.model.resolution))
+        r = int(resolution or self.model.resolution)
+        block = cost.get(r, 0.0) - cost.get(r // 2, 0.0)
+        if not full or block <= 0:
+            return self.batch
+        return max(1, min(self.batch, int(0.1 * full / block)))
+
     def _synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
-                    prefix_row: int = 0) -> list[QImage]:
-        """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
+                    prefix_row: int = 0, chunk: int | None = None) -> list[QImage]:
+        """Render in batches (of `chunk` at most); on CUDA out-of-memory halve the batch, then fall
+        back to the CPU."""
         import torch
 
         from ..core.imaging import to_uint8
@@ -382,9 +421,9 @@ class RenderWorker(QObject):
         out: list[QImage] = []
         i = 0
         while i < codes.shape[0]:
-            chunk = codes[i:i + self.batch].to(self.model.device)
+            part = codes[i:i + min(self.batch, chunk or self.batch)].to(self.model.device)
             try:
-                images = self._call_synthesize(chunk, sample, max_res, prefix_row)
+                images = self._call_synthesize(part, sample, max_res, prefix_row)
             except (RuntimeError, MemoryError) as e:
                 if not _is_oom(e) or self.device == "cpu":
                     raise
@@ -400,7 +439,7 @@ class RenderWorker(QObject):
             if not torch.isfinite(images).all():
                 raise ValueError("the generator produced NaN or infinite values for this code")
             out += to_qimages(to_uint8(images, tuple(getattr(self.model, "image_range", (-1.0, 1.0)))))
-            i += chunk.shape[0]
+            i += part.shape[0]
         return out
 
     def _call_synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
