@@ -26,7 +26,7 @@ class RenderStatus(QObject):
         self.w = window
         self.progress = QLabel("")
         self.progress.setObjectName("thumbnailProgress")
-        window.statusBar().insertPermanentWidget(0, self.progress)
+        window.statusBar().addPermanentWidget(self.progress)
         model = window.gallery.model
         window.render.thumbnailDraftsReady.connect(lambda ctx, rows: model.add_thumbnails(ctx, rows, draft=True))
         model.rowsChanged.connect(self._later)
