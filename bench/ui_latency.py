@@ -195,7 +195,8 @@ def big_model_run(app, w, res: int, hb: Heartbeat, drag_events: int = 40) -> dic
 
 
 def print_big(results: dict[int, dict[str, float]], hb: Heartbeat) -> None:
-    print("\n(d) real-size models (random config-f StyleGAN2, genforce file), T = one full frame in the worker")
+    print("\n(d) real-size models (random config-f StyleGAN2, genforce file), T = one full frame in the worker; "
+          f"idle heartbeat's max gap {hb.worst.get('idle', float('nan')):.0f} ms")
     print("| model | T (s) | first card (T, ≤ 1) | 5 cards (T, ≤ 3) | 5 cards sharp (T) | drag → first change "
           "(T, ≤ 0.5) | gallery still filling | drag draft px | max stall (ms, ≤ 50) |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -362,7 +363,10 @@ def big_only(sides: list[int]) -> int:
     w.resize(1400, 900)
     w.show()
     wait_until(app, lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=300)
+    wait_until(app, lambda: all(r in w.gallery.model.sharp_rows() for r in w.gallery.visible_rows()), timeout=300)
     hb = Heartbeat()
+    hb.enter("idle")
+    pump(app, 4.0)  # baseline: the same heartbeat with the app idle
     results = {res: big_model_run(app, w, res, hb) for res in sides}
     w.close()
     import torch

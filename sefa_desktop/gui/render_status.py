@@ -7,7 +7,7 @@ creates one (`RenderStatus(window)`) and keeps no state of its own for this.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QImage
@@ -16,12 +16,9 @@ from PySide6.QtWidgets import QLabel
 from ..session.state import DIRECTIONS, EDITS, HOLDS, MODEL, SAMPLE, Change
 from .render_plan import thumbnail_progress
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
-
 
 class RenderStatus(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: Any) -> None:  # the MainWindow (not imported: it imports this module)
         super().__init__(window)
         self.w = window
         self.progress = QLabel("")

@@ -398,8 +398,9 @@ class RenderWorker(QObject):
 
     def _thumb_chunk(self, resolution: int | None) -> int:
         """Images per forward pass for gallery strips of a big model: few enough that the costliest
-        layer of the pass takes ≤ ~1/10 of a full frame, so a drag waits at most that long (a stop
-        test runs between layers). Small or fast models: the whole batch."""
+        layer of the pass takes ≤ ~1/5 of a full frame, so a drag waits at most that long (a stop
+        test runs between layers) and its ¼-frame draft still shows within ½ a frame. Small or fast
+        models: the whole batch."""
         cost = self.planner.cost
         if self.model is None or not cost or self.planner.draft_resolution() is None:
             return self.batch
@@ -408,7 +409,7 @@ class RenderWorker(QObject):
         block = cost.get(r, 0.0) - cost.get(r // 2, 0.0)
         if not full or block <= 0:
             return self.batch
-        return max(1, min(self.batch, int(0.1 * full / block)))
+        return max(1, min(self.batch, int(0.2 * full / block)))
 
     def _synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
                     prefix_row: int = 0, chunk: int | None = None) -> list[QImage]:
