@@ -16,8 +16,13 @@ class Route:
     cut_after: int | None = None      # first request: send this many body bytes, then drop the connection
     chunk_delay: float = 0.0          # seconds between 4 KiB chunks
     stall: float = 0.0                # sleep after the headers, before any body byte
+    hold_after: int | None = None     # body bytes to send before waiting for `gate` (cancel tests)
+    gate: threading.Event | None = None
     redirect_to: str | None = None
     etag: str | None = '"v1"'
+    content_type: str | None = "application/octet-stream"
+    no_length: bool = False           # no Content-Length: the body ends when the connection closes
+    endless: bool = False             # after the body, keep sending zeros until the client goes away
     requests: list[dict] = field(default_factory=list)   # per request: headers + bytes sent
 
 
@@ -57,7 +62,13 @@ class LocalServer:
                 else:
                     self.send_response(200)
                 body = data[start:]
-                self.send_header("Content-Length", str(len(body)))
+                if route.no_length or route.endless:
+                    self.close_connection = True
+                    self.send_header("Connection", "close")
+                else:
+                    self.send_header("Content-Length", str(len(body)))
+                if route.content_type:
+                    self.send_header("Content-Type", route.content_type)
                 self.send_header("Accept-Ranges", "none" if route.ignore_range else "bytes")
                 if route.etag:
                     self.send_header("ETag", route.etag)
@@ -74,8 +85,14 @@ class LocalServer:
                         piece = body[i:min(i + 4096, limit)]
                         self.wfile.write(piece)
                         record["sent"] += len(piece)
+                        if route.gate is not None and route.hold_after is not None \
+                                and record["sent"] >= route.hold_after:
+                            route.gate.wait(30)  # hold the rest until the test says so
                         if route.chunk_delay:
                             time.sleep(route.chunk_delay)
+                    while route.endless:
+                        self.wfile.write(bytes(65536))
+                        record["sent"] += 65536
                     self.wfile.flush()
                 except OSError:
                     pass  # client went away (cancel / timeout tests)
