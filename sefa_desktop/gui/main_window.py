@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         # Labels, text search, pins, comparison and marks → boundaries (gui/meaning.py).
         from .meaning import install_meaning
 
-        self.labels, self.marks = install_meaning(self)
+        self.labels, self.marks = install_meaning(self, self)
         self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
         restore_layout(self, self.qsettings)
