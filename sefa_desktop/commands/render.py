@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arg, check_output, load_directions, parse_edit
+from .common import add_hold_arg, add_model_arg, check_output, hold_directions, load_directions, parse_edit
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="move along direction I by ALPHA (repeatable)")
     p.add_argument("--allow-other-model", action="store_true",
                    help="use directions computed for another model of the same latent size")
+    add_hold_arg(p)
     p.add_argument("-o", "--output", required=True, help="output .png")
     p.set_defaults(func=run)
 
@@ -31,13 +32,14 @@ def run(args: argparse.Namespace) -> int:
     from ..models import load_model
 
     out = check_output(args.output, (".png",))
-    if args.edit and not args.directions:
-        raise ValueError("--edit needs --directions")
+    if (args.edit or args.hold) and not args.directions:
+        raise ValueError("--edit and --hold need --directions")
     model = load_model(args.model, device=args.device)
     codes = model.sample_codes(1, seed=args.seed, truncation_psi=args.truncation)
     edits = []
     if args.directions:
         dirs = load_directions(args.directions, model, args.allow_other_model)
+        dirs = hold_directions(dirs, args.hold, [i for i, _ in args.edit if 0 <= i < len(dirs)])
         for i, alpha in args.edit:
             if not 0 <= i < len(dirs):
                 raise ValueError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
@@ -46,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
     img = to_uint8(model.synthesize(codes, noise_mode=args.noise, truncation_psi=args.truncation),
                    model.image_range)[0]
     recipe = edit_recipe(args.model, args.seed, args.truncation, args.noise, args.directions, args.edit,
-                         labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None)
+                         labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None,
+                         **({"hold": sorted(set(args.hold))} if args.hold else {}))
     save_preview(img, out, recipe)
     print(f"wrote {out} ({img.shape[1]}×{img.shape[0]})")
     return 0
