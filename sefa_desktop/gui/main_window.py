@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         # Labels, text search, pins, comparison and marks → boundaries (gui/meaning.py).
         from .meaning import install_meaning
 
-        self.labels, self.marks = install_meaning(self)
+        self.labels, self.marks = install_meaning(self, self)
         # Region tool on the preview → region directions in the gallery (gui/region_tool.py).
         from .region_tool import install_region_tool
 
