@@ -66,7 +66,7 @@ def main() -> int:
     wait(lambda: w.render.frame_current)
     wait(lambda: w.gallery.model.thumb_px >= w.gallery.thumb_size())  # thumbnails at their size on screen
     rows = list(w.gallery.visible_rows())
-    wait(lambda: all(r in w.gallery.model.thumbs for r in rows))
+    wait(lambda: set(rows) <= w.gallery.model.sharp_rows())  # final strips of this seed, not drafts or stale
     for _ in range(20):
         app.processEvents()
     if os.environ["QT_QPA_PLATFORM"] == "xcb":  # what the X server shows in the window
