@@ -286,6 +286,15 @@ def _crafted_mutants(tmp: Path) -> tuple[list[dict], set[str], set[str]]:
                      "ours-mapping-1e6": {"z_dim": 8, "w_dim": 8, "img_resolution": 8, "mapping_layers": 10 ** 6},
                      "ours-width-2^31": {"z_dim": 8, "w_dim": 1 << 31, "img_resolution": 8}}.items():
         _safetensors_config_bomb(put(rid, f"{rid}.safetensors"), cfg)
+    # legacy (pre-zip) torch files: one declaring an 8 GiB storage over 4 stored floats; a real one loads
+    legacy = io.BytesIO()
+    torch.save({"main.0.weight": torch.zeros(4)}, legacy, _use_new_zipfile_serialization=False)
+    raw = legacy.getvalue()
+    bomb = raw.replace(b"cpuq\x06K\x04N", b"cpuq\x06J\xff\xff\xff\x7fN", 1)  # numel 4 → 2³¹−1
+    assert bomb != raw
+    put("legacy-storage-8GiB", "legacy-bomb.pth").write_bytes(bomb)
+    torch.save(_torch_state("dcgan"), put("dcgan-legacy-format", "dcgan-legacy.pth", fail=False),
+               _use_new_zipfile_serialization=False)
     # a deflate bomb inside a torch zip
     _deflate_bomb(fixture_path("dcgan", "netG.pth"), put("dcgan-deflate-bomb", "dcgan-bomb.pth"))
     # non-finite and non-float weights; float16 is converted and loads
@@ -329,6 +338,7 @@ def test_crafted_files_are_refused_within_the_memory_limit(tmp_path: Path) -> No
     assert "num_layers" in msg["sg2-mapping-1e6"] or "mapping_layers" in msg["sg2-mapping-1e6"]
     assert "channel_width" in msg["biggan-width-2000"]
     assert "zip members" in msg["dcgan-deflate-bomb"]
+    assert "storages legacy-bomb.pth declares would need 8,192 MiB" in msg["legacy-storage-8GiB"]
 
 
 # -- the bounds admit every real model ---------------------------------------------------------------
