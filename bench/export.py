@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sefa_desktop.core.directions import DirectionSet  # noqa: E402
-from sefa_desktop.core.factorize import factorize  # noqa: E402
+from sefa_desktop.core.sefa import factorize  # noqa: E402
 from sefa_desktop.core.video import FrameRenderer, export_video, sweep_spec  # noqa: E402
 from sefa_desktop.models import load_model  # noqa: E402
 

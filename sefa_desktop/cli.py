@@ -12,11 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
-from .commands import COMMAND_MODULES
+from .commands import COMMAND_MODULES, CliError
 
-
-class CliError(Exception):
-    """A user-facing failure: printed as one line, exit status 1."""
+__all__ = ["CliError", "build_parser", "command_names", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    from .core.atomic import WriteError
     from .core.directions import DirectionFileError
     from .models.errors import ModelLoadError
+    from .util.atomic import WriteError
 
     try:
         return int(args.func(args) or 0)

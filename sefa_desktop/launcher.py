@@ -160,7 +160,7 @@ def install(home: Path | None = None, command: list[str] | None = None) -> list[
     if not sys.platform.startswith(("linux", "freebsd", "openbsd", "netbsd")):
         raise LauncherError("--install-launcher is for Linux desktops; on Windows and macOS use the app bundle")
     # Imported here: sefa_desktop.core's __init__ loads torch, which uninstall need not wait for.
-    from .core.atomic import atomic_write_bytes
+    from .util.atomic import atomic_write_bytes
 
     plan = plan_install(home, command)
     mpath = manifest_path(plan.home)

@@ -39,7 +39,7 @@ def recent_models() -> list[str]:
 
 
 def add_recent_model(path: str) -> None:
-    from .core.atomic import atomic_write_bytes
+    from .util.atomic import atomic_write_bytes
 
     items = [path] + [p for p in recent_models() if p != path]
     folder = config_dir()

@@ -51,7 +51,7 @@ def model():
 @pytest.fixture(scope="module")
 def dirs(model):
     """The first 4 SeFa directions of `model`, once per test module."""
-    from sefa_desktop.core.factorize import factorize
+    from sefa_desktop.core.sefa import factorize
 
     return factorize(model, k=4)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import torch
 
-from sefa_desktop.core.factorize import factorize
+from sefa_desktop.core.sefa import factorize
 from sefa_desktop.models.registry import bundled_models, load_model
 
 ROOT = Path(__file__).resolve().parents[1]

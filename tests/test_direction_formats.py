@@ -151,7 +151,7 @@ def test_cli_factorize_picks_format_by_extension(tmp_path: Path, capsys) -> None
 def test_our_factor_pt_from_the_rosinality_model_matches_its_own(tmp_path: Path) -> None:
     """factorize(compat='rosinality') → factor.pt: same structure and same directions (up to sign) as the
     file rosinality's closed_form_factorization.py wrote; importing it back fits that model."""
-    from sefa_desktop.core.factorize import factorize
+    from sefa_desktop.core.sefa import factorize
     from sefa_desktop.models import load_model
     from tests.conftest import fixture_path
 

@@ -11,10 +11,10 @@ import pytest
 pytest.importorskip("pytestqt")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before pytest-qt makes the QApplication
 
-from sefa_desktop.core.factorize import factorize  # noqa: E402
-from sefa_desktop.core.presets import ModelRef, Preset, PresetEdit, PresetStore  # noqa: E402
+from sefa_desktop.core.sefa import factorize  # noqa: E402
 from sefa_desktop.gui.export_dialog import VideoExportDialog  # noqa: E402
 from sefa_desktop.gui.presets_pane import PresetsPane  # noqa: E402
+from sefa_desktop.presets import ModelRef, Preset, PresetEdit, PresetStore  # noqa: E402
 
 
 def test_dialog_exports_with_progress(qtbot, model, tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ import pytest
 from PIL import Image
 
 from sefa_desktop.cli import main as cli_main
-from sefa_desktop.core.atomic import WriteError
 from sefa_desktop.core.editing import DirectionEdit, apply_edits
 from sefa_desktop.core.exports import (
     edit_recipe,
@@ -21,6 +20,7 @@ from sefa_desktop.core.exports import (
     write_direction_page,
 )
 from sefa_desktop.core.imaging import to_uint8
+from sefa_desktop.util.atomic import WriteError
 
 
 def test_preview_png_full_resolution_with_recipe(model, tmp_path: Path) -> None:

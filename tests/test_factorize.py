@@ -8,7 +8,7 @@ import torch
 from fakes import FakeStyleModel
 
 from sefa_desktop.core import factorize
-from sefa_desktop.core.factorize import layer_gram, normalized_rows, selection_gram
+from sefa_desktop.core.sefa import layer_gram, normalized_rows, selection_gram
 
 
 def _official(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

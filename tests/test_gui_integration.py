@@ -240,7 +240,7 @@ def test_save_preset_then_apply_restores_model_layers_sample_and_edits(qtbot, wi
 
 
 def test_broken_preset_file_app_starts_with_a_message(qtbot):
-    from sefa_desktop.core.presets import ModelRef, Preset, PresetStore
+    from sefa_desktop.presets import ModelRef, Preset, PresetStore
 
     store = PresetStore()
     store.save(Preset("good", ModelRef("digiface-dcgan64", "bundled", ""), seeds=[3]))

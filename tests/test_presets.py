@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sefa_desktop.core import presets as presets_mod
-from sefa_desktop.core.atomic import WriteError
-from sefa_desktop.core.presets import (
+from sefa_desktop import presets as presets_mod
+from sefa_desktop.presets import (
     PRESET_VERSION,
     ModelRef,
     Preset,
@@ -23,6 +22,7 @@ from sefa_desktop.core.presets import (
     model_ref,
     model_status,
 )
+from sefa_desktop.util.atomic import WriteError
 
 REPO = Path(__file__).resolve().parents[1]
 

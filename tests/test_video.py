@@ -17,7 +17,6 @@ import pytest
 from PIL import Image
 
 from sefa_desktop.core import video as video_mod
-from sefa_desktop.core.atomic import WriteError
 from sefa_desktop.core.video import (
     ExportCancelled,
     FrameRenderer,
@@ -28,6 +27,7 @@ from sefa_desktop.core.video import (
     frame_positions,
     sweep_spec,
 )
+from sefa_desktop.util.atomic import WriteError
 
 REPO = Path(__file__).resolve().parents[1]
 

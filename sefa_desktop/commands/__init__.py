@@ -12,3 +12,7 @@ COMMAND_MODULES = [
     "page",
     "evaluate",
 ]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 1 (raised by commands, caught in cli)."""

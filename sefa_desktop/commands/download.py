@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from . import CliError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("download", help="download a public checkpoint from the catalogue",
@@ -53,7 +55,6 @@ class _Bar:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..cli import CliError
     from ..models.catalogue import load_catalogue
     from ..models.download import DownloadError, RetryPolicy, download_entry
 

@@ -33,7 +33,6 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
 
-    from ..core.atomic import atomic_write_bytes
     from ..core.directions import DirectionSet
     from ..core.grids import render_direction_grid
     from ..core.imaging import save_png
@@ -41,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     from ..demo.predictors import load_predictor
     from ..demo.report import render_markdown
     from ..models import load_model
+    from ..util.atomic import atomic_write_bytes
 
     out = check_output(args.output, (".md",))
     if args.threads:
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 
     figures: dict[str, str] = {}
     if not args.no_figures:
-        from ..core.factorize import factorize
+        from ..core.sefa import factorize
         sefa = factorize(model, None)
         idx = [i for i, _ in res.nearest["SeFa"]]
         labels = list(sefa.labels)

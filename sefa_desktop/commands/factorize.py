@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..core.direction_io import WRITERS, write_directions
-    from ..core.factorize import factorize
+    from ..core.sefa import factorize
     from ..models import load_model
 
     if Path(args.output).suffix.lower() not in WRITERS:

@@ -1,6 +1,6 @@
 """`sefa-desktop presets list|show|save|delete|export|import`: named editing set-ups.
 
-Presets live as JSON files in the user data folder (see core/presets.py). `list` always exits 0:
+Presets live as JSON files in the user data folder (see sefa_desktop/presets.py). `list` always exits 0:
 unreadable preset files are moved aside with a message on stderr.
 """
 
@@ -59,13 +59,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _store():
-    from ..core.presets import PresetStore
+    from ..presets import PresetStore
 
     return PresetStore()
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from ..core.presets import model_status
+    from ..presets import model_status
 
     presets, messages = _store().load_all()
     for m in messages:
@@ -84,7 +84,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from ..core.presets import model_status
+    from ..presets import model_status
 
     p = _store().get(args.name)
     print(json.dumps(p.to_json(), indent=2, ensure_ascii=False))
@@ -95,7 +95,7 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_save(args: argparse.Namespace) -> int:
-    from ..core.presets import Preset, PresetEdit, model_ref
+    from ..presets import Preset, PresetEdit, model_ref
 
     if args.edit and not args.directions:
         raise ValueError("--edit needs --directions")

@@ -1,7 +1,7 @@
 """Other tools' direction files: rosinality `factor.pt`, InterFaceGAN boundary `.npy`, GANSpace `.npz`.
 
-Importing this module registers their readers and writers in core/direction_io (it is imported by
-direction_io itself, so every caller of read_directions/write_directions sees them).
+The readers and writers only; core/direction_io.py owns the table that maps suffixes and format
+names to them (this module imports nothing from it).
 
 - rosinality/stylegan2-pytorch `factor.pt`: `{'ckpt': str, 'eigvec': float32 tensor [dim, k]}`,
   directions as *columns*, exactly what its `apply_factor.py` reads. Plain tensors and strings only,
@@ -26,8 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .atomic import atomic_path, atomic_write_bytes
-from .direction_io import FORMAT_WRITERS, READERS, WRITERS
+from ..util.atomic import atomic_path, atomic_write_bytes
 from .directions import FORMAT_NAME, DirectionFileError, DirectionSet
 
 GANSPACE_SUFFIX = ".ganspace.npz"
@@ -116,7 +115,8 @@ def write_boundaries(dirs: DirectionSet, path: Path, index: int | None = None) -
     return paths
 
 
-def _write_boundaries(dirs: DirectionSet, path: Path) -> None:
+def write_boundary_files(dirs: DirectionSet, path: Path) -> None:
+    """`write_boundaries` as a table writer (every direction, no return value)."""
     write_boundaries(dirs, path)
 
 
@@ -180,26 +180,10 @@ def read_ganspace(path: Path, model: Any) -> DirectionSet | None:
                         model_name=path.name.removesuffix(GANSPACE_SUFFIX).removesuffix(".npz"))
 
 
-def _write_npz(dirs: DirectionSet, path: Path) -> None:
+def write_npz(dirs: DirectionSet, path: Path) -> None:
     """`.npz`: ours, unless the name ends in `.ganspace.npz`."""
     if path.name.lower().endswith(GANSPACE_SUFFIX):
         write_ganspace(dirs, path)
     else:
         dirs.save(path)
 
-
-def register() -> None:
-    WRITERS[".npz"] = _write_npz
-    WRITERS[".pt"] = write_rosinality
-    WRITERS[".npy"] = _write_boundaries
-    FORMAT_WRITERS.update({"sefa": lambda d, p: d.save(p), "rosinality": write_rosinality,
-                           "interfacegan": _write_boundaries, "ganspace": write_ganspace})
-    npz = READERS.setdefault(".npz", [])
-    if read_ganspace not in npz:
-        npz.insert(0, read_ganspace)
-    READERS[".pt"] = [read_rosinality]
-    READERS[".pth"] = [read_rosinality]
-    READERS[".npy"] = [read_boundary]
-
-
-register()

@@ -1,7 +1,8 @@
 """Reading and writing direction files, by extension and content.
 
-Ours: `.npz` with format "sefa-desktop-directions". Other tools' formats register here
-(WRITERS / READERS keyed by lower-case suffix); each reader returns a DirectionSet.
+Ours: `.npz` with format "sefa-desktop-directions"; other tools' readers and writers live in
+core/direction_formats.py. This module owns the one table that maps lower-case suffixes (WRITERS,
+READERS) and format names (FORMAT_WRITERS) to them; each reader returns a DirectionSet.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import direction_formats as fmt
 from .directions import DirectionFileError, DirectionSet
 
 Writer = Callable[[DirectionSet, Path], None]
@@ -24,10 +26,25 @@ def _read_ours(path: Path, model: Any) -> DirectionSet | None:
     return DirectionSet.load(path)
 
 
-WRITERS: dict[str, Writer] = {".npz": _write_ours}
-READERS: dict[str, list[Reader]] = {".npz": [_read_ours]}
+WRITERS: dict[str, Writer] = {
+    ".npz": fmt.write_npz,  # ours, or GANSpace's when the name ends in .ganspace.npz
+    ".pt": fmt.write_rosinality,
+    ".npy": fmt.write_boundary_files,
+}
+# Tried in order; a reader returns None for "not mine" (GANSpace and ours share .npz).
+READERS: dict[str, list[Reader]] = {
+    ".npz": [fmt.read_ganspace, _read_ours],
+    ".pt": [fmt.read_rosinality],
+    ".pth": [fmt.read_rosinality],
+    ".npy": [fmt.read_boundary],
+}
 # Writers by format name, for callers that choose the format explicitly (sefa, rosinality, …).
-FORMAT_WRITERS: dict[str, Writer] = {"sefa": _write_ours}
+FORMAT_WRITERS: dict[str, Writer] = {
+    "sefa": _write_ours,
+    "rosinality": fmt.write_rosinality,
+    "interfacegan": fmt.write_boundary_files,
+    "ganspace": fmt.write_ganspace,
+}
 
 
 def write_directions(dirs: DirectionSet, path: str | Path, fmt: str | None = None) -> None:
@@ -65,6 +82,3 @@ def read_directions(path: str | Path, model: Any = None) -> DirectionSet:
             return out
     raise last or DirectionFileError(f"{path.name}: not a directions file we can read")
 
-
-# Other tools' formats register themselves on import (kept last: it imports the tables above).
-from . import direction_formats as _direction_formats  # noqa: E402,F401

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 
 FORMAT_NAME = "sefa-desktop-directions"
 FORMAT_VERSION = 1

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .atomic import WriteError, atomic_write_bytes
+from ..util.atomic import WriteError, atomic_write_bytes
 from .directions import DirectionSet
 from .editing import alpha_steps
 from .grids import render_direction_grid, sweep_rows

@@ -9,7 +9,7 @@ overlaps rendering (torch and FFmpeg both release the GIL while they work). Outp
 - `.gif`  Pillow, frames pre-quantized (fast octree) as they arrive, written at the end.
 - `.webp` animated WebP through Pillow.
 
-Everything is written to a temp file beside the target and renamed at the end (core/atomic.py): a
+Everything is written to a temp file beside the target and renamed at the end (util/atomic.py): a
 cancelled or failed export leaves no file under the target name and never touches a previous one.
 `frames` is always the number of frames in the file, ping-pong or not.
 """
@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageFont
 
-from .atomic import WriteError, atomic_path
+from ..util.atomic import WriteError, atomic_path
 from .directions import DirectionSet
 from .editing import DirectionEdit, apply_edits
 from .imaging import to_uint8

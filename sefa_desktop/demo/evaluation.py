@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..core.factorize import factorize
+from ..core.sefa import factorize
 from . import faces
 from .predictors import FacePredictor
 

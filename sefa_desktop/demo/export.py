@@ -9,9 +9,9 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
-from ..core.atomic import atomic_path, atomic_write_bytes
 from ..models.formats.bundled_safetensors import FORMAT_TAG
 from ..models.nets.stylegan2 import StyleGAN2Generator
+from ..util.atomic import atomic_path, atomic_write_bytes
 
 
 @torch.no_grad()

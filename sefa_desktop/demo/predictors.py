@@ -17,8 +17,8 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 from torch import nn
 
-from ..core.atomic import atomic_path
 from ..resources import resources_dir
+from ..util.atomic import atomic_path
 from . import faces
 
 

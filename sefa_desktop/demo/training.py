@@ -24,8 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.atomic import atomic_path
 from ..models.nets.stylegan2 import FullyConnected, StyleGAN2Generator
+from ..util.atomic import atomic_path
 from . import faces
 
 # 32×32 → blocks 4, 8, 16, 32 → 1 + 2 + 2 + 2 + 1 = 8 W+ rows.

@@ -7,19 +7,29 @@ Imports torch-using modules only inside the actions (the window must show before
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from .jobs import ModelCopy
 
-if TYPE_CHECKING:
-    from .main_window import MainWindow
+
+@dataclass
+class ExportAction:
+    """An entry of File ▸ Export. Other features append to MainWindow.export_actions before the menu
+    is first shown (or call `add_export_action`)."""
+
+    label: str
+    callback: Callable[[], None]
+    shortcut: str | None = None
+    needs_directions: bool = True
 
 # (file-dialog filter, format name for core.direction_io.write_directions, suffix)
 DIRECTION_FORMATS = [
@@ -32,11 +42,10 @@ IMPORT_FILTER = "Direction files (*.npz *.pt *.pth *.npy);;All files (*)"
 
 
 class ExportController(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.w = window
         self.dialog: Any = None  # the open export dialog (Video/ImageExportDialog; tests drive it)
-        from .main_window import ExportAction
 
         # The menu is rebuilt on every opening; the shortcuts live on window-level actions (so they work
         # before the menu was ever opened) and the menu only shows them (text after a tab).

@@ -7,8 +7,6 @@ anything that does, so the window can show before torch has loaded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
@@ -28,26 +26,17 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, settings
+from .export_menu import ExportAction, ExportController
 from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
 from .layer_tree import PRESETS, LayerTree, _ranges
 from .model_browser import ModelBrowser
+from .presets_menu import PresetsController
 from .preview import ActiveEdit, PreviewPane
 from .worker import EditSpec, PreviewRequest, RenderWorker, SampleSpec, ThumbRequest, WorkerThread
 
 CHECKPOINT_FILTER = "Generator checkpoints (*.pt *.pth *.pkl *.safetensors *.ckpt);;All files (*)"
 REST_MS = 120  # pointer resting this long during a drag → render the full-resolution frame
 THUMB_STEPS = 5
-
-
-@dataclass
-class ExportAction:
-    """An entry of File ▸ Export. Other features append to MainWindow.export_actions before the menu
-    is first shown (or call `add_export_action`)."""
-
-    label: str
-    callback: Callable[[], None]
-    shortcut: str | None = None
-    needs_directions: bool = True
 
 
 class MainWindow(QMainWindow):
@@ -150,9 +139,6 @@ class MainWindow(QMainWindow):
 
         self._build_menus()
         # Exports, imports and presets: thin controllers over core/ (they import torch only when used).
-        from .export_menu import ExportController
-        from .presets_menu import PresetsController
-
         self.exports = ExportController(self)
         self.presets = PresetsController(self)
         self.resize(1400, 900)
@@ -590,7 +576,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export preview image", "preview.png", "PNG image (*.png)")
         if not path:
             return
-        from ..core.atomic import atomic_path
+        from ..util.atomic import atomic_path
 
         try:
             with atomic_path(path, suffix=".png") as tmp:

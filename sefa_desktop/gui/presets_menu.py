@@ -1,40 +1,37 @@
 """The Presets menu and pane: save the current set-up, list and apply saved presets, manage them.
 
-Thin over core/presets.PresetStore (which writes atomically, keeps a backup and moves damaged files
+Thin over presets.PresetStore (which writes atomically, keeps a backup and moves damaged files
 aside with a message; those messages are shown in the status bar's error line). Applying a preset is
 a small state machine over the window's own signals: open its model if another one is loaded
 (→ modelChanged), select its layers and factorize (→ directionsChanged), then set seed, ψ, noise and
 the edits with their α and rows.
 
-core.presets is imported lazily: it pulls in the core package, and so torch, which the window must
+presets.py is imported lazily: it pulls in the models package, and so torch, which the window must
 not load before it is shown.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMessageBox
 
 from .layer_tree import preset_rows
 from .preview import LAYER_CHOICES, ActiveEdit
-
-if TYPE_CHECKING:
-    from .main_window import MainWindow
 
 SAVE_SHORTCUT = "Ctrl+S"  # free in the window (Ctrl+Shift+S exports the preview image)
 SAME_VECTOR = 0.999  # |cos| above which a saved vector is "the same direction" as a gallery row
 
 
 class PresetsController(QObject):
-    def __init__(self, window: MainWindow) -> None:
+    def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
         self.w = window
-        self.store: Any = None  # core.presets.PresetStore, made on first use
+        self.store: Any = None  # presets.PresetStore, made on first use
         self.pane: Any = None  # gui.presets_pane.PresetsPane, made by "Manage Presets…"
         self.dock: QDockWidget | None = None
         self.pending: Any = None  # the Preset being applied
@@ -57,7 +54,7 @@ class PresetsController(QObject):
     # -- store ---------------------------------------------------------------------------------------
     def _store(self) -> Any:
         if self.store is None:
-            from ..core.presets import PresetStore
+            from ..presets import PresetStore
 
             self.store = PresetStore()
         return self.store
@@ -97,7 +94,7 @@ class PresetsController(QObject):
     # -- saving ----------------------------------------------------------------------------------------
     def current_preset(self, name: str = "") -> Any:
         """The window's set-up as a Preset (model reference + hash, layers, seed, ψ, noise, edits)."""
-        from ..core.presets import Preset, PresetEdit, PresetError, model_ref
+        from ..presets import Preset, PresetEdit, PresetError, model_ref
 
         w = self.w
         info = w.model_info
@@ -116,7 +113,7 @@ class PresetsController(QObject):
                       directions_file=w.directions_source or None)
 
     def save_current(self, name: str) -> bool:
-        from ..core.presets import PresetError
+        from ..presets import PresetError
 
         try:
             self._store().save(self.current_preset(name))
@@ -166,7 +163,7 @@ class PresetsController(QObject):
 
     # -- applying --------------------------------------------------------------------------------------
     def apply_named(self, name: str) -> None:
-        from ..core.presets import PresetError
+        from ..presets import PresetError
 
         try:
             preset = self._store().get(name)
@@ -176,7 +173,7 @@ class PresetsController(QObject):
         self.apply(preset)
 
     def apply(self, preset: Any) -> None:
-        from ..core.presets import model_status
+        from ..presets import model_status
 
         w = self.w
         try:

@@ -1,6 +1,6 @@
 """Presets pane: list, apply, save the current set-up, delete, export and import presets.
 
-Thin: core/presets.PresetStore does the work. The main window supplies the current set-up through
+Thin: presets.PresetStore does the work. The main window supplies the current set-up through
 `set_current_provider(callable → Preset)` and connects `apply_requested(Preset)`. Messages about
 preset files that were moved aside (damaged or from a newer version) are shown, never raised.
 """
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.presets import Preset, PresetError, PresetStore, model_status
+from ..presets import Preset, PresetError, PresetStore, model_status
 
 
 class PresetsPane(QWidget):

@@ -38,7 +38,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .. import __version__
-from ..core.atomic import atomic_write_bytes
+from ..util.atomic import atomic_write_bytes
 from .catalogue import CatalogueEntry
 
 CHUNK = 64 * 1024

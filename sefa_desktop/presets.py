@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .atomic import WriteError, atomic_write_bytes
+from .util.atomic import WriteError, atomic_write_bytes
 
 PRESET_FORMAT = "sefa-desktop-preset"
 PRESET_VERSION = 2
@@ -122,7 +122,7 @@ def migrate(d: dict[str, Any]) -> dict[str, Any]:
 
 # -- model content hash ----------------------------------------------------------------------------
 def _hash_cache_file() -> Path:
-    from .. import settings
+    from . import settings
 
     return settings.cache_dir() / "file-hashes.json"
 
@@ -158,7 +158,7 @@ def file_sha256(path: str | Path) -> str:
 
 def model_file(ref: str) -> Path | None:
     """The weights file behind a bundled name or a path (None when it is not a single file)."""
-    from ..models.registry import resolve_bundled
+    from .models.registry import resolve_bundled
 
     bundled = resolve_bundled(ref)
     path = bundled.path if bundled is not None else Path(ref).expanduser()
@@ -166,7 +166,7 @@ def model_file(ref: str) -> Path | None:
 
 
 def model_ref(ref: str) -> ModelRef:
-    from ..models.registry import resolve_bundled
+    from .models.registry import resolve_bundled
 
     kind = "bundled" if resolve_bundled(ref) is not None else "path"
     if kind == "path":
@@ -187,7 +187,7 @@ def model_status(preset: Preset) -> str:
 
 # -- the store --------------------------------------------------------------------------------------
 def presets_dir() -> Path:
-    from .. import settings
+    from . import settings
 
     return settings.data_dir() / "presets"
 

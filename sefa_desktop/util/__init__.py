@@ -1,0 +1,1 @@
+"""Utilities below every other package (no sefa_desktop imports): atomic file writing."""
