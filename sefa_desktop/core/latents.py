@@ -29,7 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import torch
 
-from .atomic import atomic_path
+from ..util.atomic import atomic_path
 
 FORMAT_NAME = "sefa-desktop-latent"
 FORMAT_VERSION = 1
