@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arg, add_sweep_table_args, check_output, load_sweep_table
+from .common import add_model_arg, add_sweep_table_args, check_output, latent_codes, load_sweep_table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,9 +26,11 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(args.output, (".png",))
     model, dirs, indices = load_sweep_table(args)
+    base = latent_codes(args, model)
     image = render_direction_grid(model, dirs, indices, args.seeds, tuple(args.range), args.steps,
-                                  truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size)
+                                  truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size,
+                                  base_codes=base)
     save_png(image, out)
-    print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, "
-          f"{len(args.seeds)} seed(s))")
+    what = "the latent" if base is not None else f"{len(args.seeds)} seed(s)"
+    print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, {what})")
     return 0
