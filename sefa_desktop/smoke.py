@@ -133,7 +133,7 @@ def run(timeout: float, t0: float, log: Callable[[str], None]) -> str:
             raise SmokeFailure(f"the preview is {w}×{h} with pixel spread {std:.2f}, expected a "
                                f"{info['resolution']} px picture")
         # Apply the strongest direction as a release of a drag would: the preview must change.
-        window._on_alpha_committed(0, float(window.gallery.amplitude))
+        window.gallery.alphaCommitted.emit(0, float(window.gallery.amplitude))  # a double-click
         wait_for("edited preview rendered", lambda: window.preview.image.image is not None
                  and _mean_abs_diff(window.preview.image.image, base) >= 1.0)
         shot = window.grab()  # paint every pane once, as a screen would

@@ -86,3 +86,14 @@ def test_written_files_get_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+def test_npz_without_version_is_a_directions_file_error(tmp_path):
+    d = DirectionSet(vectors=np.eye(3, dtype=np.float32), values=np.ones(3, np.float32), layers=[0])
+    path = tmp_path / "old.npz"
+    d.save(path)
+    with np.load(path) as data:
+        entries = {k: data[k] for k in data.files if k != "version"}
+    np.savez(path, **entries)
+    with pytest.raises(DirectionFileError, match="old.npz: damaged directions file.*version"):
+        read_directions(path)

@@ -8,7 +8,7 @@ import torch
 from fakes import FakeStyleModel
 
 from sefa_desktop.core import factorize
-from sefa_desktop.core.sefa import layer_gram, normalized_rows, selection_gram
+from sefa_desktop.core.gram_cache import layer_gram, normalized_rows, selection_gram
 
 
 def _official(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,21 +129,88 @@ def test_any_object_with_selector_weight_can_be_factorized():
     assert d.vectors.shape == (3, 3)
 
 
+class _AnisotropicW(FakeStyleModel):
+    """w = z scaled per axis: axis 3 spreads 4× more than any other, axis 6 2×."""
+
+    SCALES = torch.tensor([1.0, 0.9, 0.8, 4.0, 0.7, 0.6, 2.0, 0.5])
+
+    def codes(self, z, truncation_psi=1.0, truncation_layers=None, c=None):
+        w = self._as_tensor(z) * self.SCALES
+        return w[:, None, :].repeat(1, self.num_layers, 1)
+
+
 def test_pca_baseline_on_w_space_finds_the_dominant_axis():
-    model = FakeStyleModel(w_dim=8)
+    model = _AnisotropicW(w_dim=8)
     d = factorize(model, method="pca", num_samples=4000)
     assert d.method == "pca"
     assert d.vectors.shape == (8, 8)
     assert np.all(np.diff(d.values) <= 1e-6)
     assert np.allclose(d.vectors @ d.vectors.T, np.eye(8), atol=1e-4)
+    assert abs(d.vectors[0, 3]) > 0.99 and abs(d.vectors[1, 6]) > 0.99  # the two widest axes, in order
+    assert d.values[0] == pytest.approx(16.0, rel=0.1) and d.values[1] == pytest.approx(4.0, rel=0.1)
 
 
-def test_pca_on_z_model_recovers_sefa_top_direction_without_normalization():
-    from sefa_desktop.models import load_model
+class _ZModelWithBlocks:
+    """A z-space model (like BigGAN) whose two selector rows read z differently: row 0 mostly along
+    axis 0, row 1 mostly along axis 5."""
 
-    model = load_model("digiface-dcgan64")
-    pca = factorize(model, method="pca", num_samples=20000, k=3)
-    a = model.selector_weight().double()
-    _, _, vt = torch.linalg.svd(a, full_matrices=False)
-    # PCA of y = A z with isotropic z finds A's right singular vectors (un-normalized rows).
-    assert abs(float(np.dot(pca.vectors[0], vt[0].numpy()))) > 0.95
+    edit_space = "z"
+    num_layers = 2
+    layers = [0, 1]
+    name = family = fingerprint = "zfake"
+
+    def __init__(self) -> None:
+        g = torch.Generator().manual_seed(1)
+        self.a = [torch.randn(12, 8, generator=g) * 0.1 for _ in range(2)]
+        self.a[0][:, 0] += 3.0
+        self.a[1][:, 5] += 3.0
+
+    def selector_weight(self, layers=None, compat=None):
+        rows = range(2) if layers is None else layers
+        return torch.cat([self.a[r] for r in rows])
+
+    def sample_z(self, n, seed=0):
+        return torch.randn(n, 8, generator=torch.Generator().manual_seed(seed))
+
+    def codes(self, z, **kw):
+        return z
+
+
+def test_pca_in_z_uses_the_chosen_rows_selector():
+    model = _ZModelWithBlocks()
+    first = factorize(model, layers=[0], method="pca", num_samples=4000)
+    second = factorize(model, layers=[1], method="pca", num_samples=4000)
+    assert first.layers == [0] and second.layers == [1]
+    assert abs(first.vectors[0, 0]) > 0.95 and abs(second.vectors[0, 5]) > 0.95
+
+
+def test_compat_is_refused_for_pca_instead_of_mislabelled():
+    with pytest.raises(ValueError, match="does not apply to method='pca'"):
+        factorize(FakeStyleModel(), method="pca", compat="genforce", num_samples=100)
+
+
+def test_gram_cache_notices_weights_changed_in_place():
+    model = FakeStyleModel()
+    before = factorize(model, layers=[1, 2, 3])
+    factorize(model)  # the full Gram is cached too
+    with torch.no_grad():
+        model.conv[2].mul_(0.1)
+        model.conv[2][:, 0] += 5.0
+    fresh = FakeStyleModel()
+    fresh.conv = [c.clone() for c in model.conv]
+    for rows in ([1, 2, 3], list(range(model.num_layers)), [0, 1, 2, 3, 4]):
+        after = factorize(model, layers=rows)
+        want = factorize(fresh, layers=rows)
+        assert np.allclose(after.vectors[:4], want.vectors[:4], atol=1e-5)
+        assert np.allclose(after.values, want.values, rtol=1e-5, atol=1e-5)
+    assert not np.allclose(before.vectors[0], factorize(model, layers=[1, 2, 3]).vectors[0], atol=1e-3)
+
+
+def test_sefa_is_the_method_factorize_computes():
+    from sefa_desktop.core.sefa import sefa
+
+    model = FakeStyleModel()
+    values, vectors = sefa(model.selector_weight([0, 3, 4]))
+    d = factorize(model, layers=[0, 3, 4])
+    assert np.allclose(d.vectors, vectors.numpy(), atol=1e-5)
+    assert np.allclose(d.values, values.clamp_min(0).numpy(), rtol=1e-5, atol=1e-5)

@@ -55,7 +55,7 @@ def menu_action(w: MainWindow, menu, text: str) -> QAction:
 
 def add_edit(w: MainWindow, row: int, alpha: float) -> None:
     w.gallery.view.setCurrentIndex(w.gallery.model.index(row))
-    w._on_alpha_committed(row, alpha)
+    w.gallery.alphaCommitted.emit(row, alpha)  # as a double-click on a thumbnail does
 
 
 # -- video --------------------------------------------------------------------------------------------
@@ -79,9 +79,9 @@ def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
     with Image.open(tmp_path / "clip.gif") as im:
         assert im.n_frames == 6 and im.size == (32, 32)
     # the window kept its own model and still renders
-    shown = w._shown_gen
+    shown = w.render.shown_gen
     w.preview.seed.setValue(5)
-    qtbot.waitUntil(lambda: w._shown_gen > shown, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.render.shown_gen > shown, timeout=TIMEOUT)
 
     # Cancel half-way: nothing under the target name, nothing left beside it
     target = tmp_path / "long.webm"
@@ -111,7 +111,7 @@ def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
 # -- grid and page ------------------------------------------------------------------------------------
 def test_gallery_grid_and_html_page(qtbot, window, tmp_path):
     w = window
-    w.gallery.model.names[0] = "smile"
+    w.gallery.model.setData(w.gallery.model.index(0), "smile")  # F2 on the card
     for label, name in (("Gallery Grid (.png)…", "grid.png"), ("HTML Page…", "page.html")):
         menu_action(w, w.export_menu, label).trigger()
         dlg = w.exports.dialog
@@ -147,7 +147,7 @@ def test_gallery_grid_and_html_page(qtbot, window, tmp_path):
 # -- directions in and out ----------------------------------------------------------------------------
 def test_directions_as_other_formats_and_import(qtbot, window, tmp_path):
     w = window
-    w.gallery.model.names[1] = "glasses"
+    w.gallery.model.setData(w.gallery.model.index(1), "glasses")  # F2 on the card
     k = len(w.dirs.values)
     assert w.exports.export_directions_as(str(tmp_path / "factor"), "rosinality") == [tmp_path / "factor.pt"]
     assert len(w.exports.export_directions_as(str(tmp_path / "b.npy"), "interfacegan")) == k
@@ -165,7 +165,7 @@ def test_directions_as_other_formats_and_import(qtbot, window, tmp_path):
     assert not w.preview.edits  # edits of the replaced set are gone
     qtbot.waitUntil(lambda: all(r in w.gallery.model.thumbs for r in range(3)), timeout=TIMEOUT)
     add_edit(w, 1, 2.0)
-    qtbot.waitUntil(lambda: bool(w.preview.edits) and w._shown_gen == w._preview_gen, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: bool(w.preview.edits) and w.render.frame_current, timeout=TIMEOUT)
 
     # another tool's file of the full set
     assert w.exports.import_directions(str(tmp_path / "factor.pt"))
@@ -177,9 +177,9 @@ def test_directions_as_other_formats_and_import(qtbot, window, tmp_path):
     text = w.error_label.text()
     assert "Import failed" in text and "7-dimensional" in text and "does not fit" in text, text
     assert w.gallery.model.rowCount() == k
-    shown = w._shown_gen
+    shown = w.render.shown_gen
     w.preview.seed.setValue(11)
-    qtbot.waitUntil(lambda: w._shown_gen > shown, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.render.shown_gen > shown, timeout=TIMEOUT)
     # garbage is an error too
     (tmp_path / "junk.pt").write_bytes(b"not a tensor file")
     assert not w.exports.import_directions(str(tmp_path / "junk.pt"))
@@ -200,7 +200,7 @@ def test_save_preset_then_apply_restores_model_layers_sample_and_edits(qtbot, wi
     w.preview.psi.setValue(0.7)
     w.gallery.model.setData(w.gallery.model.index(3), "hair")  # as F2 does
     add_edit(w, 3, -1.25)
-    w.preview._rows[(w.dirs_gen, 3)].layers.setCurrentIndex(4)  # this edit moves the fine rows
+    w.preview.rows[(w.dirs_gen, 3)].layers.setCurrentIndex(4)  # this edit moves the fine rows
     saved_vector = w.preview.edits[0].vector.copy()
     assert w.presets.save_current("tiny look")
     entry = menu_action(w, w.presets_menu, "tiny look")
@@ -219,7 +219,7 @@ def test_save_preset_then_apply_restores_model_layers_sample_and_edits(qtbot, wi
     (e,) = w.preview.edits
     assert e.key == (w.dirs_gen, 3) and e.alpha == -1.25 and e.layer_choice == "fine" and e.name == "hair"
     np.testing.assert_allclose(e.vector, saved_vector, atol=1e-6)
-    qtbot.waitUntil(lambda: w._shown_gen == w._preview_gen and w.preview.image.pixmap is not None,
+    qtbot.waitUntil(lambda: w.render.frame_current and w.preview.image.pixmap is not None,
                     timeout=TIMEOUT)
 
     # the model file's content hash no longer matches: applied, with a warning

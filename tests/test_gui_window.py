@@ -9,7 +9,7 @@ import torch
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent, QImage, QMouseEvent  # noqa: E402
+from PySide6.QtGui import QDropEvent, QImage, QKeySequence, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: E402
 
 from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
@@ -117,7 +117,7 @@ def test_dragging_a_thumbnail_edits_the_preview(qtbot, window):
     assert edit.key[1] == 0 and edit.alpha > 1.0
     assert w.gallery.model.alphas == {0: edit.alpha}
     # the final (non-draft) frame for the released α is what is shown
-    qtbot.waitUntil(lambda: w._shown_gen == w._preview_gen, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.render.frame_current, timeout=TIMEOUT)
     assert "ms/frame" in w.timing_label.text()
 
     # a drag that starts on the card's text area (not a thumbnail) continues from the current α
@@ -127,6 +127,87 @@ def test_dragging_a_thumbnail_edits_the_preview(qtbot, window):
     send_mouse(vp, QEvent.Type.MouseButtonRelease, g.info.center() - QPoint(40, 0))
     assert len(w.preview.edits) == 1
     assert 0 < w.preview.edits[0].alpha < first_alpha
+
+
+def drag_card(qtbot, w: MainWindow, row: int, dx_total: int) -> None:
+    """Press on the α = 0 thumbnail of `row`, move sideways in small steps, release."""
+    vp = w.gallery.view.viewport()
+    g = card_geometry(w.gallery.view.visualRect(w.gallery.model.index(row)), len(w.gallery.alphas))
+    start = g.thumbs[len(g.thumbs) // 2].center()
+    send_mouse(vp, QEvent.Type.MouseButtonPress, start)
+    step = 8 if dx_total > 0 else -8
+    for dx in range(4 * (1 if dx_total > 0 else -1), dx_total, step):
+        send_mouse(vp, QEvent.Type.MouseMove, start + QPoint(dx, 1))
+        qtbot.wait(5)
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, start + QPoint(dx_total, 1))
+
+
+def test_undo_and_redo_of_a_drag_restore_the_preview_exactly(qtbot, window):
+    w = window
+    assert QKeySequence("Ctrl+Z") in w.undo_action.shortcuts()
+    assert any(k in w.redo_action.shortcuts() for k in (QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")))
+    assert not w.undo_action.isEnabled()
+    qtbot.waitUntil(lambda: w.render.frame_current, timeout=TIMEOUT)
+    unedited = shown_image(w)
+    drag_card(qtbot, w, 0, 120)
+    qtbot.waitUntil(lambda: w.render.frame_current and shown_image(w) != unedited, timeout=TIMEOUT)
+    edited = shown_image(w)
+    alpha = w.preview.edits[0].alpha
+    assert w.undo_action.isEnabled() and "Edit α" in w.undo_action.text()
+
+    w.undo_action.trigger()  # the whole drag is one step
+    assert not w.preview.edits and not w.gallery.model.alphas and not w.undo_action.isEnabled()
+    qtbot.waitUntil(lambda: w.render.frame_current and shown_image(w) == unedited, timeout=TIMEOUT)
+
+    w.redo_action.trigger()
+    assert [(e.key[1], e.alpha) for e in w.preview.edits] == [(0, alpha)] and w.gallery.model.alphas == {0: alpha}
+    qtbot.waitUntil(lambda: w.render.frame_current and shown_image(w) == edited, timeout=TIMEOUT)
+
+
+def test_undo_covers_seed_psi_rename_and_reset(qtbot, window):
+    w = window
+    w.preview.seed.setValue(3)
+    w.preview.psi.setValue(0.5)
+    w.gallery.model.setData(w.gallery.model.index(2), "yaw")
+    w.gallery.alphaCommitted.emit(2, 1.0)
+    w.preview.clear_edits()
+    assert w.session.sample()[:2] == (3, 0.5) and w.gallery.model.names[2] == "yaw" and not w.preview.edits
+    w.undo_action.trigger()  # reset
+    assert [(e.key[1], e.name) for e in w.preview.edits] == [(2, "yaw")]
+    w.undo_action.trigger()  # α
+    w.undo_action.trigger()  # rename
+    assert w.gallery.model.names[2] == "" and w.gallery.model.data(w.gallery.model.index(2)) == "direction 2"
+    w.undo_action.trigger()  # ψ
+    assert w.preview.psi.value() == 1.0
+    w.undo_action.trigger()  # seed
+    assert w.preview.seed.value() == 0 and not w.undo_action.isEnabled()
+
+
+def test_an_edit_keeps_its_alpha_when_the_alpha_range_changes(qtbot, window):
+    w = window
+    w.range_spin.setValue(1.0)
+    w.gallery.alphaCommitted.emit(0, 1.5)
+    row = w.preview.rows[(w.dirs_gen, 0)]
+    w.range_spin.setValue(5.0)  # raise the range, then go beyond the old slider's reach
+    w.gallery.alphaCommitted.emit(0, 8.0)
+    assert w.preview.edits[0].alpha == 8.0
+    assert row.slider.value() == 800 and row.slider.maximum() >= 800
+    w.range_spin.setValue(1.0)  # a narrower range does not clamp an edit that is already further out
+    assert w.preview.edits[0].alpha == 8.0 and row.slider.value() == 800
+
+
+def test_export_directions_writes_the_names_without_changing_the_shared_set(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from sefa_desktop.core.directions import DirectionSet
+
+    w = window
+    w.gallery.model.setData(w.gallery.model.index(1), "smile")
+    shared = w.dirs.dirset
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "d.npz"), ""))
+    w.export_directions()
+    assert DirectionSet.load(tmp_path / "d.npz").labels[1] == "smile"
+    assert shared.labels[1] == "" and w.dirs.dirset is shared
 
 
 def test_double_click_and_arrow_keys_add_edits(qtbot, window):

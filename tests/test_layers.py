@@ -9,8 +9,9 @@ The layers, bottom up (docs/architecture.md draws them):
     models     models/        families and formats                      base, settings
     app state  presets.py, session/   what the user is working on       base, core, settings, models
     demo       demo/          the demo model's data, training, checks   base, core, settings, models
+    batch      batch/         dataset renders (plan, manifest, engines) base, core, settings, models
     gui        gui/           Qt widgets                                 base … app state
-    commands   commands/      CLI sub-commands                           base … app state, demo
+    commands   commands/      CLI sub-commands                           base … app state, demo, batch
     entry      __main__, app, cli, launcher, smoke                       anything
 
 The checker is tested on a small made-up tree below, so it is known to fail when it should.
@@ -34,6 +35,7 @@ LAYER_OF_PREFIX = {  # longest matching prefix wins
     "presets": "state",
     "session": "state",
     "demo": "demo",
+    "batch": "batch",
     "gui": "gui",
     "commands": "commands",
 }
@@ -44,9 +46,10 @@ ALLOWED = {
     "models": {"base", "settings", "models"},
     "state": {"base", "core", "settings", "models", "state"},
     "demo": {"base", "core", "settings", "models", "demo"},
+    "batch": {"base", "core", "settings", "models", "batch"},
     "gui": {"base", "core", "settings", "models", "state", "gui"},
-    "commands": {"base", "core", "settings", "models", "state", "demo", "commands"},
-    "entry": {"base", "core", "settings", "models", "state", "demo", "gui", "commands", "entry"},
+    "commands": {"base", "core", "settings", "models", "state", "demo", "batch", "commands"},
+    "entry": {"base", "core", "settings", "models", "state", "demo", "batch", "gui", "commands", "entry"},
 }
 
 

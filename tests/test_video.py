@@ -7,7 +7,6 @@ import errno
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from sefa_desktop.core.video import (
     frame_positions,
     sweep_spec,
 )
+from sefa_desktop.util import atomic
 from sefa_desktop.util.atomic import WriteError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -151,7 +151,7 @@ def test_unwritable_folder_is_a_clear_error(model, dirs, tmp_path: Path, monkeyp
     def denied(*a, **k):
         raise PermissionError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    monkeypatch.setattr(atomic, "_create_temp", denied)  # the folder refuses new files
     with pytest.raises(WriteError, match="Permission denied"):
         export_video(model, sweep_spec(dirs, 0, frames=4), tmp_path / "a.mp4")
 

@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "presets",
     "page",
     "evaluate",
+    "batch",
     "project",
 ]
 

@@ -113,6 +113,8 @@ class DirectionSet:
             if "format" not in files or str(data["format"]) != FORMAT_NAME:
                 raise DirectionFileError(f"{path.name}: not a sefa-desktop directions file "
                                          "(import other tools' files with the matching format)")
+            if "version" not in files:
+                raise DirectionFileError(f"{path.name}: damaged directions file (it has no 'version' entry)")
             version = int(data["version"])
             if version > FORMAT_VERSION:
                 raise DirectionFileError(f"{path.name}: directions file version {version} is newer than "

@@ -11,13 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMainWindow
+from PySide6.QtWidgets import QDialog, QFileDialog, QMenu, QWidget
 
+from ..core.direction_formats import boundary_paths
+from ..core.direction_io import read_directions, write_directions
+from ..core.directions import DirectionSet
+from ..session import EditSession
+from ..session.state import DirectionSetState
 from .jobs import ModelCopy
 
 
@@ -41,22 +46,41 @@ DIRECTION_FORMATS = [
 IMPORT_FILTER = "Direction files (*.npz *.pt *.pth *.npy);;All files (*)"
 
 
+class ExportHost(Protocol):
+    """What the export controller needs of the window, and nothing more."""
+
+    session: EditSession
+    export_actions: list[ExportAction]
+    file_menu: QMenu
+    export_menu: QMenu
+
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+    def model_copy(self) -> ModelCopy: ...
+    def current_row(self) -> int: ...
+    def thumb_steps(self) -> int: ...
+    def cancel_factorize(self) -> None: ...
+
+
 class ExportController(QObject):
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.w = window
-        self.dialog: Any = None  # the open export dialog (Video/ImageExportDialog; tests drive it)
+    def __init__(self, host: ExportHost, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.parent_widget = parent  # owner of the actions and dialogs
+        self.session = host.session
+        self.dialog: QDialog | None = None  # the open export dialog (Video/ImageExportDialog; tests drive it)
+        window = parent
 
         # The menu is rebuilt on every opening; the shortcuts live on window-level actions (so they work
         # before the menu was ever opened) and the menu only shows them (text after a tab).
         # Order: what shows images first, the direction files last (next to each other).
-        window.export_actions[:0] = [
+        host.export_actions[:0] = [
             ExportAction("Edit &Video…\tCtrl+Shift+V", self.export_video),
             ExportAction("Gallery &Grid (.png)…\tCtrl+Shift+G", self.export_grid),
             ExportAction("HTML &Page…", self.export_page),
         ]
-        window.export_actions.sort(key=lambda a: a.label.startswith("Directions"))  # stable: keeps the rest
-        window.export_actions.append(ExportAction("Directions &As…", lambda: self.export_directions_as()))
+        host.export_actions.sort(key=lambda a: a.label.startswith("Directions"))  # stable: keeps the rest
+        host.export_actions.append(ExportAction("Directions &As…", lambda: self.export_directions_as()))
         for label, slot, key in (("Edit Video", self.export_video, "Ctrl+Shift+V"),
                                  ("Gallery Grid", self.export_grid, "Ctrl+Shift+G")):
             act = QAction(label, window)
@@ -69,58 +93,45 @@ class ExportController(QObject):
                                       ".npy or GANSpace .npz file into the gallery")
         self.import_action.triggered.connect(lambda: self.import_directions())
         window.addAction(self.import_action)
-        window.file_menu.insertAction(window.export_menu.menuAction(), self.import_action)
+        host.file_menu.insertAction(host.export_menu.menuAction(), self.import_action)
 
     # -- what the exports are made of ---------------------------------------------------------------
     def model_copy(self) -> ModelCopy:
-        info = self.w.model_info
-        assert info is not None
-        worker = self.w.worker
-        return ModelCopy(source=info["source"], name=info["name"], resolution=int(info["resolution"]),
-                         device=worker.device, loader=worker.loader)
+        return self.host.model_copy()
 
     def current_row(self) -> int:
-        """The focused gallery card, else the last active edit's direction, else the first."""
-        idx = self.w.gallery.view.currentIndex()
-        if idx.isValid():
-            return idx.row()
-        rows = [e.key[1] for e in self.w.preview.edits if e.key[0] == self.w.dirs_gen]
-        return rows[-1] if rows else 0
+        return self.host.current_row()
 
-    def export_set(self) -> tuple[Any, dict[int, float], dict[int, tuple[int, ...]]]:
+    def export_set(self) -> tuple[DirectionSet, dict[int, float], dict[int, tuple[int, ...]]]:
         """The gallery's direction set (with its card names) plus the active edits as {index: α} and
         their W+ rows. Edits whose vector is not in the set (from a preset) are appended to it."""
-        from ..core.directions import DirectionSet
-
-        w = self.w
-        assert w.dirs is not None and w.model_info is not None
-        src = w.dirs.dirset
-        vectors, values = [np.asarray(w.dirs.vectors, np.float32)], [np.asarray(w.dirs.values, np.float32)]
-        labels = list(w.gallery.model.names)
+        s = self.session
+        d = s.directions
+        assert d is not None and d.dirset is not None and s.model_info is not None
+        src = d.dirset
+        vectors, values = [np.asarray(d.vectors, np.float32)], [np.asarray(d.values, np.float32)]
+        labels = list(d.labels)
         edits: dict[int, float] = {}
         rows_of: dict[int, tuple[int, ...]] = {}
-        n, style = int(w.model_info["num_layers"]), w.model_info["edit_space"] == "w"
-        extra = 0
-        for e in w.preview.edits:
-            if e.key[0] == w.dirs_gen:
+        for e in s.edits:
+            if e.key[0] == d.id:
                 index = e.key[1]
             else:
                 index = len(labels)
                 vectors.append(np.asarray(e.vector, np.float32)[None, :])
                 values.append(np.zeros(1, np.float32))
                 labels.append(e.name)
-                extra += 1
             edits[index] = float(e.alpha)
-            rows = e.layers(n, style)
-            if rows is not None and list(rows) != list(w.dirs.layers):
+            rows = e.layers(s.num_layers, s.style)
+            if rows is not None and list(rows) != list(d.layers):
                 rows_of[index] = tuple(rows)
-        dirset = DirectionSet(np.concatenate(vectors), np.concatenate(values), list(w.dirs.layers), src.method,
+        dirset = DirectionSet(np.concatenate(vectors), np.concatenate(values), list(d.layers), src.method,
                               src.model_name, src.model_family, src.model_fingerprint, src.created_at, labels)
         return dirset, edits, rows_of
 
     def _ready(self) -> bool:
-        if self.w.model_info is None or self.w.dirs is None:
-            self.w.show_error("Nothing to export yet: open a model and wait for its directions")
+        if self.session.model_info is None or self.session.directions is None:
+            self.host.show_error("Nothing to export yet: open a model and wait for its directions")
             return False
         return True
 
@@ -131,12 +142,12 @@ class ExportController(QObject):
         from .export_dialog import VideoExportDialog
 
         dirset, edits, rows_of = self.export_set()
-        seed, psi, noise = self.w.preview.sample()
+        seed, psi, noise = self.session.sample()
         dlg = VideoExportDialog(self.model_copy(), dirset, index=self.current_row(), seed=seed,
                                 truncation_psi=psi, noise_mode=noise, base_edits=edits, edit_layers=rows_of,
-                                parent=self.w)
-        dlg.lo.setValue(-self.w.gallery.amplitude)
-        dlg.hi.setValue(self.w.gallery.amplitude)
+                                parent=self.parent_widget)
+        dlg.lo.setValue(-self.session.amplitude)
+        dlg.hi.setValue(self.session.amplitude)
         self._open(dlg)
 
     def export_grid(self) -> None:
@@ -151,15 +162,21 @@ class ExportController(QObject):
         from .image_export_dialog import ImageExportDialog
 
         dirset, _, _ = self.export_set()
-        dirset = dirset.top(len(self.w.dirs.values))  # the gallery's own rows only
-        seed, psi, noise = self.w.preview.sample()
-        info = self.w.model_info
+        dirset = dirset.top(len(self._shown()))  # the gallery's own rows only
+        seed, psi, noise = self.session.sample()
+        info = self.session.model_info
         assert info is not None
         self._open(ImageExportDialog(kind, self.model_copy(), dirset, seed=seed, truncation_psi=psi,
-                                     noise_mode=noise, amplitude=self.w.gallery.amplitude,
-                                     steps=len(self.w.gallery.alphas), model_ref=info["source"], parent=self.w))
+                                     noise_mode=noise, amplitude=self.session.amplitude,
+                                     steps=self.host.thumb_steps(), model_ref=info["source"],
+                                     parent=self.parent_widget))
 
-    def _open(self, dlg: Any) -> None:
+    def _shown(self) -> DirectionSetState:
+        d = self.session.directions
+        assert d is not None
+        return d
+
+    def _open(self, dlg: QDialog) -> None:
         self.shutdown()  # one export dialog at a time
         self.dialog = dlg
         dlg.setModal(False)  # exports run beside the window; the dialog shows their progress
@@ -180,43 +197,39 @@ class ExportController(QObject):
             return []
         if path is None:
             filters = ";;".join(f for f, _, _ in DIRECTION_FORMATS)
-            path, chosen = QFileDialog.getSaveFileName(self.w, "Export directions as", "directions.npz", filters)
+            path, chosen = QFileDialog.getSaveFileName(self.parent_widget, "Export directions as",
+                                                       "directions.npz", filters)
             if not path:
                 return []
             fmt = next((name for f, name, _ in DIRECTION_FORMATS if f == chosen), None)
         suffix = next((s for _, name, s in DIRECTION_FORMATS if name == fmt), Path(path).suffix)
         if fmt is not None and not str(path).lower().endswith(suffix):
             path = str(path) + suffix
-        from ..core.direction_formats import boundary_paths
-        from ..core.direction_io import write_directions
-
         dirset, _, _ = self.export_set()
-        dirset = dirset.top(len(self.w.dirs.values))
+        dirset = dirset.top(len(self._shown()))
         try:
             write_directions(dirset, path, fmt)
         except (OSError, ValueError) as e:
-            self.w.show_error(f"Export failed: {e}")
+            self.host.show_error(f"Export failed: {e}")
             return []
         written = boundary_paths(Path(path), len(dirset)) if fmt == "interfacegan" else [Path(path)]
         what = f"{len(written)} files like {written[0].name}" if len(written) > 1 else written[0].name
-        self.w.statusBar().showMessage(f"Saved {what}", 6000)
+        self.host.show_status(f"Saved {what}", 6000)
         return written
 
     def import_directions(self, path: str | None = None) -> bool:
         """Replace the gallery's set with the directions in `path` (checked against the model first)."""
-        w = self.w
-        info = w.model_info
+        s = self.session
+        info = s.model_info
         if info is None:
-            w.show_error("Open a model before importing directions")
+            self.host.show_error("Open a model before importing directions")
             return False
         if path is None:
-            start = str(Path(w.directions_source).parent) if w.directions_source else str(Path.home())
-            path, _ = QFileDialog.getOpenFileName(w, "Import directions", start, IMPORT_FILTER)
+            d = s.directions
+            start = str(Path(d.source).parent) if d is not None and d.source else str(Path.home())
+            path, _ = QFileDialog.getOpenFileName(self.parent_widget, "Import directions", start, IMPORT_FILTER)
             if not path:
                 return False
-        from ..core.direction_io import read_directions
-        from .worker import DirectionsResult
-
         # What the readers check against: the loaded model's sizes (the model itself lives on the worker).
         target = SimpleNamespace(name=info["name"], latent_dim=int(info["latent_dim"]),
                                  num_layers=int(info["num_layers"]), edit_space=info["edit_space"])
@@ -224,15 +237,13 @@ class ExportController(QObject):
             dirset = read_directions(path, target)
             dirset.check_fits(target, strict_model=False)
         except (OSError, ValueError) as e:  # DirectionFileError is a ValueError
-            w.show_error(f"Import failed: {e}")
+            self.host.show_error(f"Import failed: {e}")
             return False
         layers = list(dirset.layers) or list(range(int(info["num_layers"])))
         dirset.layers = layers
-        if info["num_layers"] > 1:
-            w.layer_tree.set_layers(info["layers"], selected=layers)  # shows the rows, emits nothing
-        w._fact_gen = -1  # a factorization still running must not replace the imported set
-        w.preview.clear_edits()
-        w.set_direction_result(DirectionsResult(w.model_gen, layers, dirset.vectors.copy(), dirset.values.copy(),
-                                                dirset), names=list(dirset.labels), source=str(path))
-        w.statusBar().showMessage(f"Imported {len(dirset)} directions from {Path(path).name}", 6000)
+        self.host.cancel_factorize()  # a factorization still running must not replace the imported set
+        s.set_edits(())
+        s.add_direction_set("imported", dirset.vectors.copy(), dirset.values.copy(), layers, dirset.labels,
+                            source=str(path), dirset=dirset)
+        self.host.show_status(f"Imported {len(dirset)} directions from {Path(path).name}", 6000)
         return True

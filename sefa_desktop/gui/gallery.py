@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .worker import rounded_image
+from .images import rounded_image
 
 THUMB = 84  # logical pixels
 THUMB_RADIUS = 5.0
@@ -99,7 +99,7 @@ def thumb_pixmap(image: QImage, size: int, dpr: float) -> QPixmap:
 class DirectionModel(QAbstractListModel):
     """Rows = directions of the current set; thumbnails arrive per row for one `context`."""
 
-    renamed = Signal(int, str)
+    renamed = Signal(int, str)  # the user renamed a card (row, new name); nothing changes until set_names
     # Repaint requests for thumbnails and α. Not dataChanged: QListView answers every dataChanged, even of
     # one row, by repainting its whole viewport (measured: 6 cards painted per drag event instead of 1).
     rowsChanged = Signal(list)  # rows; [] = all
@@ -139,6 +139,13 @@ class DirectionModel(QAbstractListModel):
                 changed.append(row)
         self.rowsChanged.emit(changed)
         return True
+
+    def set_names(self, names: list[str]) -> None:
+        """The cards' names (the session's labels); repaints the rows that changed."""
+        changed = [r for r, n in enumerate(names[: len(self.names)]) if self.names[r] != n]
+        self.names = list(names) + [""] * (len(self.values) - len(names))
+        if changed:
+            self.rowsChanged.emit(changed)
 
     def set_alphas(self, alphas: dict[int, float]) -> None:
         changed = set(alphas) ^ set(self.alphas) | {r for r in alphas if self.alphas.get(r) != alphas[r]}
@@ -184,9 +191,8 @@ class DirectionModel(QAbstractListModel):
     def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole):
         if role != Qt.ItemDataRole.EditRole or not index.isValid():
             return False
-        self.names[index.row()] = str(value).strip()
-        self.dataChanged.emit(index, index, [Qt.ItemDataRole.DisplayRole])
-        self.renamed.emit(index.row(), self.names[index.row()])
+        # A request: the session owns the names and sends them back through set_names.
+        self.renamed.emit(index.row(), str(value).strip())
         return True
 
 
@@ -352,6 +358,7 @@ class DirectionGallery(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.view)
         self._drag: dict | None = None
+        self.drag_serial = 0  # which drag the α signals belong to (one undo step per drag)
         self._visible_timer = QTimer(self)
         self._visible_timer.setSingleShot(True)
         self._visible_timer.setInterval(30)
@@ -361,6 +368,12 @@ class DirectionGallery(QWidget):
     def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
         self.model.set_directions(values, names)
         self.view.scrollToTop()
+
+    def set_amplitude(self, amplitude: float, steps: int) -> None:
+        """The α range of the strips (and of a full drag)."""
+        self.amplitude = float(amplitude)
+        self.alphas = alphas_for(self.amplitude, steps)
+        self.view.viewport().update()
 
     def visible_rows(self) -> range:
         n = self.model.rowCount()
@@ -421,6 +434,7 @@ class DirectionGallery(QWidget):
                 return False
             thumb = self.thumb_alpha_at(index, pos)
             current = self.model.alphas.get(index.row(), 0.0)
+            self.drag_serial += 1
             self._drag = dict(row=index.row(), x0=pos.x(), a0=current if thumb is None else thumb,
                               on_thumb=thumb is not None, active=False, alpha=None,
                               scale=self._alpha_per_pixel(index))

@@ -18,21 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-PRESETS = ("all", "coarse", "middle", "fine")
+from ..core.layer_presets import PRESETS, preset_rows, row_ranges
+
 DEBOUNCE_MS = 250
 
-
-def preset_rows(name: str, num_layers: int) -> list[int]:
-    """The paper's 0-1 / 2-5 / 6-13 of 18 rows, scaled to `num_layers` (never empty)."""
-    n = int(num_layers)
-    if name == "all" or n <= 1:
-        return list(range(n))
-    coarse_end = max(1, round(n * 2 / 18))
-    middle_end = min(n, max(coarse_end + 1, round(n * 6 / 18)))
-    fine_end = min(n, max(middle_end + 1, round(n * 14 / 18)))
-    spans = {"coarse": (0, coarse_end), "middle": (coarse_end, middle_end), "fine": (middle_end, fine_end)}
-    lo, hi = spans[name]
-    return list(range(lo, hi)) or [n - 1]
+__all__ = ["DEBOUNCE_MS", "PRESETS", "LayerTree", "preset_rows", "row_ranges"]
 
 
 class LayerTree(QWidget):
@@ -117,6 +107,16 @@ class LayerTree(QWidget):
                 item.setCheckState(0, Qt.CheckState.Checked if i in wanted else Qt.CheckState.Unchecked)
         self._schedule()
 
+    def show_selected(self, rows: list[int]) -> None:
+        """Show `rows` as checked (the session's selection); nothing is emitted."""
+        wanted = set(rows)
+        self._debounce.stop()
+        with QSignalBlocker(self.tree):
+            for i, item in self._rows.items():
+                item.setCheckState(0, Qt.CheckState.Checked if i in wanted else Qt.CheckState.Unchecked)
+        self._last_emitted = self.selected()
+        self._update_hint()
+
     def apply_preset(self, name: str) -> None:
         self.set_selected(preset_rows(name, self.num_layers))
 
@@ -153,15 +153,4 @@ class LayerTree(QWidget):
             self.hint.setText(f"{len(rows)} of {self.num_layers} W+ rows: {_ranges(rows)}")
 
 
-def _ranges(rows: list[int]) -> str:
-    """[0,1,2,5,6] → '0–2, 5–6'."""
-    out: list[str] = []
-    start = prev = rows[0]
-    for r in rows[1:] + [None]:  # type: ignore[list-item]
-        if r is not None and r == prev + 1:
-            prev = r
-            continue
-        out.append(str(start) if start == prev else f"{start}–{prev}")
-        if r is not None:
-            start = prev = r
-    return ", ".join(out)
+_ranges = row_ranges  # the old name

@@ -1,16 +1,17 @@
 """The main window: model browser | layer tree | direction gallery | preview, menus, status bar.
 
-All torch work goes through the RenderWorker (gui/worker.py); this module imports neither torch nor
-anything that does, so the window can show before torch has loaded.
+The truth lives in an EditSession (sefa_desktop/session/): the widgets show it and turn what the user
+does into SessionEditor actions (undoable); the RenderClient (gui/render_client.py) turns the session
+into worker requests. This module wires them together. It imports neither torch nor anything that
+does, so the window can show before torch has loaded.
 """
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
@@ -18,7 +19,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QPushButton,
     QTabWidget,
@@ -26,22 +26,33 @@ from PySide6.QtWidgets import (
 )
 
 from .. import __version__, settings
+from ..core.layer_presets import row_ranges
+from ..session import EditSession, History, SessionEditor
+from ..session.state import AMPLITUDE, DIRECTIONS, EDITS, LABELS, LAYERS, MODEL, Change, DirectionSetState
+from . import file_exports
 from .export_menu import ExportAction, ExportController
 from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
-from .layer_tree import PRESETS, LayerTree, _ranges
+from .jobs import ModelCopy
+from .layer_tree import LayerTree
 from .model_browser import ModelBrowser
 from .presets_menu import PresetsController
-from .preview import ActiveEdit, PreviewPane
-from .worker import EditSpec, PreviewRequest, RenderWorker, SampleSpec, ThumbRequest, WorkerThread
+from .preview import PreviewPane
+from .render_client import RenderClient
+from .requests import DirectionsResult
+from .window_layout import restore_layout, save_layout, window_settings
+from .window_menus import build_menus
+from .worker import RenderWorker, WorkerThread
+
+__all__ = ["CHECKPOINT_FILTER", "ExportAction", "MainWindow"]
 
 CHECKPOINT_FILTER = "Generator checkpoints (*.pt *.pth *.pkl *.safetensors *.ckpt);;All files (*)"
-REST_MS = 120  # pointer resting this long during a drag → render the full-resolution frame
 THUMB_STEPS = 5
 
 
 class MainWindow(QMainWindow):
     modelChanged = Signal(dict)  # after a model was loaded and shown (its info dict)
     directionsChanged = Signal()  # after a new direction set reached the gallery
+    modelLoadFailed = Signal(str)  # the model the user asked for could not be opened
 
     def __init__(self, initial_model: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -51,25 +62,22 @@ class MainWindow(QMainWindow):
         self.setDockNestingEnabled(True)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.initial_model = initial_model
-        self.qsettings = QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
+        self.qsettings = window_settings()
 
-        # state mirrored from the worker
-        self.model_info: dict | None = None
-        self.model_gen = 0
-        self.dirs = None  # worker.DirectionsResult
-        self.dirs_gen = 0
+        # the truth, its history, and the worker that renders it
+        self.session = EditSession()
+        self.history = History()
+        self.editor = SessionEditor(self.session, self.history)
+        self.worker = RenderWorker()
+        self.worker_thread = WorkerThread(self.worker, self)
+        self.render = RenderClient(self.session, self.worker, self)
+        self.render.thumb_alphas = alphas_for(self.session.amplitude, THUMB_STEPS)
+
         self.devices: list[str] = []
-        self._load_gen = 0
-        self._fact_gen = 0
-        self._preview_gen = 0
-        self._shown_gen = 0
-        self._requested_at: dict[int, float] = {}
-        self.frame_latencies_ms: list[float] = []  # request → displayed, for the status bar and benches
+        self.engine_ready = False  # the worker has imported torch and listed the bundled models
         self._started = False
-        self._ready = False
         self.export_actions: list[ExportAction] = []
         self._fallback = ""
-        self.directions_source = ""  # "" = factorized here; else the file the set was imported from
         # Keyword arguments for the Catalogue tab's CatalogueView (tests inject a 127.0.0.1 catalogue and
         # a download policy here before the window is shown).
         self.catalogue_options: dict = {}
@@ -79,7 +87,7 @@ class MainWindow(QMainWindow):
         self.browser = ModelBrowser()
         self.layer_tree = LayerTree()
         self.gallery = DirectionGallery()
-        self.preview = PreviewPane()
+        self.preview = PreviewPane(self.session, self.editor)
         self._build_gallery_header()
         # First run: a dismissable welcome above the gallery (gui/welcome.py, owned by packaging).
         from .welcome import install_welcome
@@ -91,59 +99,104 @@ class MainWindow(QMainWindow):
         self.preview_dock = self._dock("Preview", "previewDock", self.preview, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resizeDocks([self.browser_dock, self.preview_dock], [270, 470], Qt.Orientation.Horizontal)
         self.resizeDocks([self.browser_dock, self.layers_dock], [330, 470], Qt.Orientation.Vertical)
+        self._build_status_bar()
 
-        # status bar
-        self.device_label = QLabel("device: —")
-        self.model_label = QLabel("no model")
-        self.timing_label = QLabel("")
-        self.error_label = QLabel("")
-        self.error_label.setObjectName("statusError")
-        self.error_label.setStyleSheet("color: #e5484d;")
-        sb = self.statusBar()
-        sb.setSizeGripEnabled(True)
-        sb.addWidget(self.error_label, 1)
-        for w in (self.model_label, self.timing_label, self.device_label):
-            sb.addPermanentWidget(w)
-        self._error_timer = QTimer(self)
-        self._error_timer.setSingleShot(True)
-        self._error_timer.timeout.connect(lambda: self.error_label.setText(""))
-
-        # worker (started on first show, so torch is imported after the window appears)
-        self.worker = RenderWorker()
-        self.worker_thread = WorkerThread(self.worker, self)
+        # worker → window (what is not a render result: readiness, devices, failures)
         self.worker.ready.connect(self._on_ready)
-        self.worker.modelLoaded.connect(self._on_model_loaded)
-        self.worker.loadFailed.connect(self._on_load_failed)
-        self.worker.directionsReady.connect(self._on_directions)
-        self.worker.thumbnailsReady.connect(self._on_thumbnails)
-        self.worker.previewReady.connect(self._on_preview)
         self.worker.failed.connect(self._on_failed)
         self.worker.notice.connect(self._on_notice)
         self.worker.deviceChanged.connect(self._on_device_changed)
-
-        # wiring
+        # render results
+        self.render.modelLoaded.connect(self._on_model_loaded)
+        self.render.loadFailed.connect(self._on_load_failed)
+        self.render.directionsReady.connect(self._on_directions)
+        self.render.previewShown.connect(self._on_preview)
+        self.render.thumbnailsReady.connect(self.gallery.model.add_thumbnails)
+        self.render.thumbnailsInvalidated.connect(self._on_thumbnails_invalidated)
+        # user actions → session (undoable) or loads
         self.browser.openRequested.connect(self.open_model)
         self.browser.openDialogRequested.connect(self.open_dialog)
         self.browser.cancelRequested.connect(self.cancel_load)
-        self.layer_tree.selectionChanged.connect(self.refactorize)
+        self.layer_tree.selectionChanged.connect(self.editor.select_layers)
         self.gallery.thumbnailsWanted.connect(self._request_thumbnails)
         self.gallery.alphaDragged.connect(self._on_alpha_dragged)
         self.gallery.alphaCommitted.connect(self._on_alpha_committed)
-        self.gallery.model.renamed.connect(self._on_renamed)
-        self.preview.sampleChanged.connect(self._on_sample_changed)
-        self.preview.editsChanged.connect(self._on_edits_changed)
-        self._rest_timer = QTimer(self)
-        self._rest_timer.setSingleShot(True)
-        self._rest_timer.setInterval(REST_MS)
-        self._rest_timer.timeout.connect(lambda: self.request_preview(draft=False))
+        self.gallery.model.renamed.connect(self.editor.rename)
+        # session → widgets
+        self.session.subscribe(self._on_session_change)
 
-        self._build_menus()
+        build_menus(self)
+        self.history.subscribe(self._update_undo_actions)
+        self._update_undo_actions()
         # Exports, imports and presets: thin controllers over core/ (they import torch only when used).
-        self.exports = ExportController(self)
-        self.presets = PresetsController(self)
+        self.exports = ExportController(self, self)
+        self.presets = PresetsController(self, self)
+        self.modelLoadFailed.connect(self.presets.on_load_failed)
+        self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
-        self._restore_layout()
+        restore_layout(self, self.qsettings)
         self._set_busy("Starting… loading the rendering engine")
+
+    # -- what the controllers see (gui/export_menu.py, gui/presets_menu.py) ---------------------------------
+    @property
+    def model_info(self) -> dict | None:
+        return self.session.model_info
+
+    @property
+    def model_gen(self) -> int:
+        return self.session.model_gen
+
+    @property
+    def dirs(self) -> DirectionSetState | None:
+        """The direction set the gallery shows (vectors, values, layers, labels, dirset)."""
+        return self.session.directions
+
+    @property
+    def dirs_gen(self) -> int:
+        d = self.session.directions
+        return 0 if d is None else d.id
+
+    @property
+    def directions_source(self) -> str:
+        """The file the shown set was imported from; "" = factorized here."""
+        d = self.session.directions
+        return "" if d is None else d.source
+
+    @property
+    def frame_latencies_ms(self) -> list[float]:
+        return self.render.frame_latencies_ms
+
+    def model_copy(self) -> ModelCopy:
+        """How an export job opens its own copy of the loaded model."""
+        info = self.session.model_info
+        assert info is not None
+        return ModelCopy(source=info["source"], name=info["name"], resolution=int(info["resolution"]),
+                         device=self.worker.device, loader=self.worker.loader)
+
+    def current_row(self) -> int:
+        """The focused gallery card, else the last active edit's direction, else the first."""
+        idx = self.gallery.view.currentIndex()
+        if idx.isValid():
+            return idx.row()
+        rows = [e.key[1] for e in self.session.edits if e.key[0] == self.dirs_gen]
+        return rows[-1] if rows else 0
+
+    def thumb_steps(self) -> int:
+        return len(self.gallery.alphas)
+
+    def cancel_factorize(self) -> None:
+        self.render.cancel_factorize()
+
+    def show_status(self, message: str, ms: int = 5000) -> None:
+        self.statusBar().showMessage(message, ms)
+
+    def add_dock(self, dock: QDockWidget, below: QDockWidget | None = None) -> None:
+        """A controller's dock: where it was last time, else on the right (below `below`); View menu entry."""
+        if not self.restoreDockWidget(dock):
+            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+            if below is not None:
+                self.splitDockWidget(below, dock, Qt.Orientation.Vertical)
+        self.view_menu.insertAction(self.view_menu.actions()[3], dock.toggleViewAction())
 
     # -- construction --------------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -168,9 +221,9 @@ class MainWindow(QMainWindow):
         self.range_spin.setSingleStep(0.5)
         self.range_spin.setDecimals(1)
         self.range_spin.setPrefix("α ±")
-        self.range_spin.setValue(self.gallery.amplitude)
+        self.range_spin.setValue(self.session.amplitude)
         self.range_spin.setToolTip("The α range shown by the thumbnail strips (and reached by a full drag)")
-        self.range_spin.valueChanged.connect(self._on_range_changed)
+        self.range_spin.valueChanged.connect(lambda v: self.session.set_amplitude(float(v)))
         row = QHBoxLayout(header)
         row.setContentsMargins(12, 10, 12, 4)
         row.addWidget(self.gallery_title)
@@ -178,61 +231,33 @@ class MainWindow(QMainWindow):
         row.addWidget(self.range_spin)
         self.gallery.layout().insertWidget(0, header)
 
-    def _build_menus(self) -> None:
-        mb = self.menuBar()
-        file_menu = self.file_menu = mb.addMenu("&File")
-        self._action(file_menu, "&Open Checkpoint…", self.open_dialog, QKeySequence.StandardKey.Open)
-        self.recent_menu = file_menu.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        self.export_menu = file_menu.addMenu("&Export")
-        self.export_menu.aboutToShow.connect(self._fill_export_menu)
-        self.export_actions += [
-            ExportAction("Directions (.npz)…", self.export_directions, "Ctrl+E"),
-            ExportAction("Preview Image (.png)…", self.export_preview, "Ctrl+Shift+S", needs_directions=False),
-        ]
-        file_menu.addSeparator()
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+    def _build_status_bar(self) -> None:
+        self.device_label = QLabel("device: —")
+        self.model_label = QLabel("no model")
+        self.timing_label = QLabel("")
+        self.error_label = QLabel("")
+        self.error_label.setObjectName("statusError")
+        self.error_label.setStyleSheet("color: #e5484d;")
+        sb = self.statusBar()
+        sb.setSizeGripEnabled(True)
+        sb.addWidget(self.error_label, 1)
+        for w in (self.model_label, self.timing_label, self.device_label):
+            sb.addPermanentWidget(w)
+        self._error_timer = QTimer(self)
+        self._error_timer.setSingleShot(True)
+        self._error_timer.timeout.connect(lambda: self.error_label.setText(""))
 
-        edit_menu = mb.addMenu("&Edit")
-        self._action(edit_menu, "&Reset Edits", self.preview.clear_edits, "Ctrl+Backspace")
-        edit_menu.addSeparator()
-        self._action(edit_menu, "Random &Seed", self.preview.random_seed, "Ctrl+R")
-        self._action(edit_menu, "&Previous Seed", lambda: self.preview.step_seed(-1), "Alt+Left")
-        self._action(edit_menu, "&Next Seed", lambda: self.preview.step_seed(1), "Alt+Right")
-        edit_menu.addSeparator()
-        layers = edit_menu.addMenu("Select &Layers")
-        for i, name in enumerate(PRESETS):
-            self._action(layers, name.capitalize(), lambda _=False, n=name: self.layer_tree.apply_preset(n),
-                         f"Ctrl+{i + 1}")
-
-        # Presets: filled by gui/presets_menu.PresetsController (saved presets, save, manage).
-        self.presets_menu = mb.addMenu("&Presets")
-
-        view_menu = self.view_menu = mb.addMenu("&View")
-        for dock in (self.browser_dock, self.layers_dock, self.preview_dock):
-            view_menu.addAction(dock.toggleViewAction())
-        view_menu.addSeparator()
-        self.device_menu = view_menu.addMenu("&Device")
-        self.device_group = QActionGroup(self)
-        self.device_group.setExclusive(True)
-
-        help_menu = mb.addMenu("&Help")
-        self._action(help_menu, "&About SeFa Desktop", self._about)
-
-    def _action(self, menu: QMenu, text: str, slot, shortcut=None) -> QAction:
-        act = QAction(text, self)
-        if shortcut is not None:
-            act.setShortcut(QKeySequence(shortcut))
-        act.triggered.connect(slot)
-        menu.addAction(act)
-        self.addAction(act)  # shortcuts work even while the menu bar is hidden/native
-        return act
+    def _update_undo_actions(self) -> None:
+        h = self.history
+        self.undo_action.setEnabled(h.can_undo)
+        self.redo_action.setEnabled(h.can_redo)
+        self.undo_action.setText(f"&Undo {h.undo_text}".rstrip())
+        self.redo_action.setText(f"&Redo {h.redo_text}".rstrip())
 
     def add_export_action(self, action: ExportAction) -> None:
         self.export_actions.append(action)
 
-    def _fill_export_menu(self) -> None:
+    def fill_export_menu(self) -> None:
         self.export_menu.clear()
         for ea in self.export_actions:
             act = self.export_menu.addAction(ea.label)
@@ -241,7 +266,7 @@ class MainWindow(QMainWindow):
             act.setEnabled(self.dirs is not None or not ea.needs_directions)
             act.triggered.connect(ea.callback)
 
-    def _fill_recent_menu(self) -> None:
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         recents = settings.recent_models()
         for path in recents:
@@ -252,19 +277,8 @@ class MainWindow(QMainWindow):
             self.recent_menu.addAction("No recent checkpoints").setEnabled(False)
 
     # -- window state ------------------------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        # Always pass a default: a missing key would come back as an invalid QVariant (see docs/gui.md).
-        geo = self.qsettings.value("window/geometry", QByteArray())
-        state = self.qsettings.value("window/state", QByteArray())
-        if isinstance(geo, QByteArray) and not geo.isEmpty():
-            self.restoreGeometry(geo)
-        if isinstance(state, QByteArray) and not state.isEmpty():
-            self.restoreState(state)
-
     def save_layout(self) -> None:
-        self.qsettings.setValue("window/geometry", self.saveGeometry())
-        self.qsettings.setValue("window/state", self.saveState())
-        self.qsettings.sync()
+        save_layout(self, self.qsettings)
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -282,8 +296,7 @@ class MainWindow(QMainWindow):
         self.exports.shutdown()
         if self.catalogue_view is not None:
             self.catalogue_view.shutdown()
-        for purpose in ("load", "factorize", "preview", "thumbs"):
-            self.worker.cancel(purpose)
+        self.render.shutdown()
         if self.worker_thread.isRunning():
             self.worker_thread.quit()
             self.worker_thread.wait(10_000)
@@ -302,7 +315,7 @@ class MainWindow(QMainWindow):
     # -- models --------------------------------------------------------------------------------------
     @Slot(object)
     def _on_ready(self, info: dict) -> None:
-        self._ready = True
+        self.engine_ready = True
         self.devices = info["devices"]
         self.browser.set_bundled(info["bundled"])
         for dev in self.devices:
@@ -359,64 +372,54 @@ class MainWindow(QMainWindow):
             self.open_model(path)
 
     def open_model(self, source: str) -> None:
-        if not self._ready:
+        """Open a checkpoint path or bundled name, as File ▸ Open does."""
+        if not self.engine_ready:
             self.initial_model = source
             return
         bundled = {m["name"] for m in self.browser.bundled}
         path = Path(source).expanduser()
         if source not in bundled and path.exists():
             source = str(path.resolve())  # recents and "last model" must survive a change of directory
-        self._load_gen = self.worker.submit("load", source)
+        self.render.load(source)
         self.browser.set_loading(source)
         self.statusBar().showMessage(f"Loading {Path(source).name}…")
 
     def cancel_load(self) -> None:
-        self.worker.cancel("load")
-        self._load_gen = -1
+        self.render.cancel_load()
         self.browser.set_idle()
         self.statusBar().showMessage("Loading cancelled", 4000)
 
-    @Slot(int, object)
+    @Slot(int, dict)
     def _on_model_loaded(self, gen: int, info: dict) -> None:
-        if gen != self._load_gen:
-            return
-        self.model_info, self.model_gen = info, gen
         self._fallback = ""
+        self.history.clear()  # the steps of another model's session cannot be undone on this one
+        self.session.set_model(info, gen)
         self.browser.set_loaded(info)
-        self.layer_tree.set_layers(info["layers"])
-        style = info["edit_space"] == "w"
-        self.preview.set_model(style=style, truncation=style or info["family"] == "biggan")
-        # BigGAN's truncation scales a truncated normal and must stay in (0, 1].
-        self.preview.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
         self.model_label.setText(f"{info['name']} · {info['family']} · {info['resolution']} px")
         self.setWindowTitle(f"{info['name']} — SeFa Desktop")
         self.statusBar().clearMessage()
         self.qsettings.setValue("model/last", info["source"])
         if Path(info["source"]).exists():  # a path: the worker has added it to the recents
             self.browser.refresh_recent()
-        self.dirs = None
-        self.directions_source = ""
-        self.gallery.set_directions([])
         self.preview.image.set_message("Factorizing…")
-        self.refactorize(self.layer_tree.selected())
+        self.gallery_sub.setText("factorizing…")
         self.modelChanged.emit(info)
 
     @Slot(int, str)
     def _on_load_failed(self, gen: int, message: str) -> None:
-        if gen != self._load_gen:
-            return
         self.browser.set_failed(message)
         self.show_error(message)
+        self.modelLoadFailed.emit(message)
         if self._fallback:
             fallback, self._fallback = self._fallback, ""
             self.open_model(fallback)
             self.browser.error.show()  # keep the explanation visible while the fallback loads
             return
-        if self.model_info is None:
+        if self.session.model_info is None:
             self.preview.image.set_message("No model loaded.\nPick one on the left or open a checkpoint.")
 
     def set_device(self, device: str) -> None:
-        self.worker.submit("device", device)
+        self.render.set_device(device)
 
     @Slot(str)
     def _on_device_changed(self, device: str) -> None:
@@ -424,146 +427,95 @@ class MainWindow(QMainWindow):
         for act in self.device_group.actions():
             act.setChecked(act.text().lower() == device)
         if self.dirs is not None:
-            self.request_preview()
+            self.render.request_preview()
 
     # -- directions ------------------------------------------------------------------------------------
     def refactorize(self, layers: list[int]) -> None:
-        if self.model_info is None or not layers:
-            return
-        self._fact_gen = self.worker.submit("factorize", (self.model_gen, list(layers)))
-        self.gallery_sub.setText("factorizing…")
+        """Factorize these W+ rows now (presets, benches; the user's own selection goes through the
+        layer tree and is undoable)."""
+        rows = sorted({int(r) for r in layers})
+        if rows == self.session.layers:
+            self.render.factorize(rows)
+            self.gallery_sub.setText("factorizing…")
+        else:
+            self.session.set_layers(rows)  # the render client factorizes on the change
 
-    @Slot(int, object)
-    def _on_directions(self, gen: int, result) -> None:
-        if gen != self._fact_gen or result.model_gen != self.model_gen:
-            return
+    @Slot(object)
+    def _on_directions(self, result: DirectionsResult) -> None:
         self.set_direction_result(result)
 
-    def set_direction_result(self, result, names: list[str] | None = None, source: str = "") -> None:
+    def set_direction_result(self, result: DirectionsResult, names: list[str] | None = None,
+                             source: str = "") -> None:
         """Show a direction set in the gallery: factorized by the worker, or imported from `source`."""
-        self.dirs = result
-        self.dirs_gen += 1
-        self.directions_source = source
-        self.gallery.set_directions(result.values, names)
-        self.gallery.model.set_context(self._thumb_context())
-        multi = self.model_info is not None and self.model_info["num_layers"] > 1
-        where = f" · W+ rows {_ranges(result.layers)}" if multi and result.layers else ""
-        what = f"imported from {Path(source).name}" if source else "by eigenvalue"
-        self.gallery_sub.setText(f"{len(result.values)} {what}{where} · drag a card sideways to edit")
-        self.request_preview()
-        self.gallery.request_visible()
+        self.session.add_direction_set("imported" if source else "sefa", result.vectors, result.values,
+                                       result.layers, names or list(result.dirset.labels), source=source,
+                                       dirset=result.dirset, model_gen=result.model_gen)
+
+    # -- session → widgets ---------------------------------------------------------------------------------
+    def _on_session_change(self, change: Change) -> None:
+        s, a = self.session, change.aspects
+        if MODEL in a and s.model_info is not None:
+            self.layer_tree.set_layers(s.model_info["layers"])
+            self.gallery.set_directions([])
+        if LAYERS in a and MODEL not in a:
+            self.layer_tree.show_selected(s.layers)
+            self.gallery_sub.setText("factorizing…")
+        if DIRECTIONS in a and s.directions is not None:
+            self._show_directions(s.directions)
+        elif LABELS in a and s.directions is not None:
+            self.gallery.model.set_names(list(s.directions.labels))
+        if EDITS in a or DIRECTIONS in a:
+            self.gallery.model.set_alphas(s.row_alphas())
+        if AMPLITUDE in a:
+            self.gallery.set_amplitude(s.amplitude, THUMB_STEPS)
+            self.render.thumb_alphas = self.gallery.alphas
+            if self.range_spin.value() != s.amplitude:
+                self.range_spin.setValue(s.amplitude)
+
+    def _show_directions(self, d: DirectionSetState) -> None:
+        self.gallery.set_directions(d.values, list(d.labels))
+        if self.session.num_layers > 1:
+            self.layer_tree.show_selected(d.layers)  # an imported set shows its own rows
+        multi = self.session.num_layers > 1
+        where = f" · W+ rows {row_ranges(d.layers)}" if multi and d.layers else ""
+        what = f"imported from {Path(d.source).name}" if d.source else "by eigenvalue"
+        self.gallery_sub.setText(f"{len(d.values)} {what}{where} · drag a card sideways to edit")
         self.directionsChanged.emit()
 
-    def _on_renamed(self, row: int, name: str) -> None:
-        for e in self.preview.edits:
-            if e.key == (self.dirs_gen, row):
-                e.name = name or f"direction {row}"
-                self.preview._rows[e.key].refresh()
-
-    def _on_range_changed(self, value: float) -> None:
-        self.gallery.amplitude = float(value)
-        self.gallery.alphas = alphas_for(float(value), THUMB_STEPS)
-        self.preview.amplitude = float(value)
-        self.gallery.model.set_context(self._thumb_context())
+    @Slot(tuple)
+    def _on_thumbnails_invalidated(self, context: tuple) -> None:
+        self.gallery.model.set_context(context)
         self.gallery.view.viewport().update()
         self.gallery.request_visible()
 
-    # -- thumbnails ------------------------------------------------------------------------------------
-    def _thumb_context(self) -> tuple:
-        seed, psi, noise = self.preview.sample()
-        return (self.model_gen, self.dirs_gen, seed, psi, noise, self.gallery.alphas)
-
     def _request_thumbnails(self, rows: list[int]) -> None:
-        if self.dirs is None:
-            return
-        seed, psi, noise = self.preview.sample()
         dpr = self.gallery.view.devicePixelRatioF()
-        size = int(round(THUMB * dpr))
-        req = ThumbRequest(
-            model_gen=self.model_gen, context=self._thumb_context(), sample=SampleSpec(seed, psi, noise),
-            rows=tuple(rows), vectors={r: self.dirs.vectors[r] for r in rows},
-            layers=tuple(self.dirs.layers) if self._style() else None, alphas=self.gallery.alphas, size=size,
-            radius=THUMB_RADIUS * dpr)
-        self.worker.submit("thumbs", req)
+        self.render.request_thumbnails(rows, int(round(THUMB * dpr)), THUMB_RADIUS * dpr)
 
-    @Slot(object, object)
-    def _on_thumbnails(self, context: tuple, rows: list) -> None:
-        self.gallery.model.add_thumbnails(context, rows)
-
-    # -- edits and preview -----------------------------------------------------------------------------
-    def _style(self) -> bool:
-        return self.model_info is not None and self.model_info["edit_space"] == "w"
-
-    def _edit_for_row(self, row: int, alpha: float) -> ActiveEdit:
-        key = (self.dirs_gen, row)
-        existing = self.preview.edit_for(key)
-        if existing is not None:
-            existing.alpha = alpha
-            return existing
-        assert self.dirs is not None
-        return ActiveEdit(key, self.gallery.model.name(row), self.dirs.vectors[row].copy(), alpha,
-                          tuple(self.dirs.layers))
-
+    # -- edits ---------------------------------------------------------------------------------------------
     def _on_alpha_dragged(self, row: int, alpha: float) -> None:
-        if self.dirs is not None:
-            self.preview.set_edit(self._edit_for_row(row, alpha), draft=True)
+        self.editor.set_row_alpha(row, alpha, drag=("gallery", self.gallery.drag_serial), draft=True)
 
     def _on_alpha_committed(self, row: int, alpha: float) -> None:
-        if self.dirs is not None:
-            self._rest_timer.stop()
-            self.preview.set_edit(self._edit_for_row(row, alpha), draft=False)
+        self.editor.set_row_alpha(row, alpha, drag=("gallery", self.gallery.drag_serial), draft=False)
 
-    def _on_edits_changed(self, draft: bool) -> None:
-        self.gallery.model.set_alphas({e.key[1]: e.alpha for e in self.preview.edits if e.key[0] == self.dirs_gen})
-        self.request_preview(draft=draft)
-        if draft:
-            self._rest_timer.start()
-
-    def _on_sample_changed(self) -> None:
-        self.gallery.model.set_context(self._thumb_context())
-        self.request_preview()
-        self.gallery.request_visible()
-
-    def request_preview(self, draft: bool = False) -> None:
-        if self.model_info is None:
-            return
-        seed, psi, noise = self.preview.sample()
-        n = self.model_info["num_layers"]
-        edits = tuple(EditSpec(e.vector, e.alpha, e.layers(n, self._style())) for e in self.preview.edits)
-        gen = self.worker.submit("preview", PreviewRequest(self.model_gen, SampleSpec(seed, psi, noise), edits,
-                                                           draft))
-        self._preview_gen = gen
-        self._requested_at[gen] = time.perf_counter()
-        if len(self._requested_at) > 512:
-            for g in sorted(self._requested_at)[:256]:
-                del self._requested_at[g]
-
-    @Slot(int, QImage, float, bool)
-    def _on_preview(self, gen: int, image: QImage, ms: float, draft: bool) -> None:
-        if gen < self._shown_gen:
-            return  # an older frame overtaken by a newer one
-        self._shown_gen = gen
+    @Slot(QImage, float, bool)
+    def _on_preview(self, image: QImage, ms: float, draft: bool) -> None:
         self.preview.image.set_image(image)
-        t0 = self._requested_at.pop(gen, None)
-        if t0 is not None:
-            self.frame_latencies_ms.append((time.perf_counter() - t0) * 1000)
         self.timing_label.setText(f"{ms:.0f} ms/frame{' (draft)' if draft else ''}")
         self._set_busy("")
 
-    # -- export (hooks for the export feature) -------------------------------------------------------
+    # -- file exports ---------------------------------------------------------------------------------------
     def export_directions(self) -> None:
-        if self.dirs is None:
+        d = self.session.directions
+        if d is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export directions", "directions.npz",
                                               "SeFa directions (*.npz)")
         if not path:
             return
-        from ..core.direction_io import write_directions  # torch is loaded by now (directions exist)
-
-        dirset = self.dirs.dirset
-        dirset.labels = list(self.gallery.model.names)
         try:
-            write_directions(dirset, path)
+            file_exports.save_directions(d, path)
         except (OSError, ValueError) as e:
             self.show_error(str(e))
             return
@@ -576,12 +528,8 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "Export preview image", "preview.png", "PNG image (*.png)")
         if not path:
             return
-        from ..util.atomic import atomic_path
-
         try:
-            with atomic_path(path, suffix=".png") as tmp:
-                if not image.save(str(tmp), "PNG"):
-                    raise OSError(f"could not write {path}")
+            file_exports.save_image(image, path)
         except (OSError, ValueError) as e:
             self.show_error(str(e))
             return
@@ -612,7 +560,7 @@ class MainWindow(QMainWindow):
         elif self.statusBar().currentMessage().startswith("Starting"):
             self.statusBar().clearMessage()
 
-    def _about(self) -> None:
+    def about(self) -> None:
         QMessageBox.about(self, "About SeFa Desktop",
                           f"<b>SeFa Desktop {__version__}</b><p>Closed-form factorization of latent "
                           "semantics in GANs (Shen &amp; Zhou, CVPR 2021), as a desktop tool.</p>")

@@ -13,63 +13,80 @@ not load before it is shown.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QInputDialog, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QMenu, QMessageBox, QWidget
 
-from .layer_tree import preset_rows
-from .preview import LAYER_CHOICES, ActiveEdit
+from ..core.layer_presets import preset_rows
+from ..presets import Preset, PresetEdit, PresetError, PresetStore, model_ref, model_status
+from ..session import EditSession, SessionEditor
+from ..session.state import DIRECTIONS, LAYER_CHOICES, MODEL, Change, DirectionSetState, Edit, SeedBase
+from .presets_pane import PresetsPane
 
 SAVE_SHORTCUT = "Ctrl+S"  # free in the window (Ctrl+Shift+S exports the preview image)
 SAME_VECTOR = 0.999  # |cos| above which a saved vector is "the same direction" as a gallery row
 
 
+class PresetsHost(Protocol):
+    """What the presets controller needs of the window, and nothing more."""
+
+    session: EditSession
+    editor: SessionEditor
+    presets_menu: QMenu
+    preview_dock: QDockWidget
+    engine_ready: bool  # the worker is up (the store's first use reads model files)
+
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+    def open_model(self, source: str) -> None: ...
+    def refactorize(self, layers: list[int]) -> None: ...
+    def add_dock(self, dock: QDockWidget, below: QDockWidget | None = None) -> None: ...
+
+
 class PresetsController(QObject):
-    def __init__(self, window: QMainWindow) -> None:
-        super().__init__(window)
-        self.w = window
-        self.store: Any = None  # presets.PresetStore, made on first use
-        self.pane: Any = None  # gui.presets_pane.PresetsPane, made by "Manage Presets…"
+    def __init__(self, host: PresetsHost, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host = host
+        self.parent_widget = parent  # owner of the actions, the dock and the dialogs
+        self.session = host.session
+        self.store: PresetStore | None = None  # made on first use
+        self.pane: PresetsPane | None = None  # made by "Manage Presets…"
         self.dock: QDockWidget | None = None
-        self.pending: Any = None  # the Preset being applied
+        self.pending: Preset | None = None  # the Preset being applied
         self.messages: list[str] = []  # from the last load of the store (files moved aside)
 
-        menu = window.presets_menu
+        menu = host.presets_menu
         menu.clear()
-        self.save_action = QAction("&Save Current as Preset…", window)
+        self.save_action = QAction("&Save Current as Preset…", parent)
         self.save_action.setShortcut(QKeySequence(SAVE_SHORTCUT))
         self.save_action.triggered.connect(lambda: self.ask_save())
-        self.manage_action = QAction("&Manage Presets…", window)
+        self.manage_action = QAction("&Manage Presets…", parent)
         self.manage_action.triggered.connect(self.show_pane)
-        window.addAction(self.save_action)
+        parent.addAction(self.save_action)
         menu.aboutToShow.connect(self.fill_menu)
         self.fill_menu()
-        window.modelChanged.connect(self._on_model_changed)
-        window.directionsChanged.connect(self._on_directions_changed)
-        window.worker.loadFailed.connect(self._on_load_failed)
+        self.session.subscribe(self._on_session_change)
 
     # -- store ---------------------------------------------------------------------------------------
-    def _store(self) -> Any:
+    def _store(self) -> PresetStore:
         if self.store is None:
-            from ..presets import PresetStore
-
             self.store = PresetStore()
         return self.store
 
-    def load(self) -> list[Any]:
+    def load(self) -> list[Preset]:
         """The saved presets; messages about damaged files go to the window's error line."""
         presets, self.messages = self._store().load_all()
         if self.messages:
-            self.w.show_error(" · ".join(self.messages))
+            self.host.show_error(" · ".join(self.messages))
         return presets
 
     def fill_menu(self) -> None:
-        menu = self.w.presets_menu
+        menu = self.host.presets_menu
         menu.clear()
-        if not self.w._ready:  # the store's module loads torch; wait until the worker has
+        if not self.host.engine_ready:  # the store's module loads torch; wait until the worker has
             menu.addAction("Starting…").setEnabled(False)
             return
         presets = self.load()
@@ -80,7 +97,7 @@ class PresetsController(QObject):
         if not presets:
             menu.addAction("No presets yet").setEnabled(False)
         menu.addSeparator()
-        self.save_action.setEnabled(self.w.model_info is not None and self.w.dirs is not None)
+        self.save_action.setEnabled(self.session.model_info is not None and self.session.directions is not None)
         menu.addAction(self.save_action)
         menu.addAction(self.manage_action)
 
@@ -89,53 +106,48 @@ class PresetsController(QObject):
         try:
             self.load()
         except Exception as e:  # the app starts whatever is in that folder
-            self.w.show_error(f"Presets unavailable: {e}")
+            self.host.show_error(f"Presets unavailable: {e}")
 
     # -- saving ----------------------------------------------------------------------------------------
-    def current_preset(self, name: str = "") -> Any:
-        """The window's set-up as a Preset (model reference + hash, layers, seed, ψ, noise, edits)."""
-        from ..presets import Preset, PresetEdit, PresetError, model_ref
-
-        w = self.w
-        info = w.model_info
-        if info is None or w.dirs is None:
+    def current_preset(self, name: str = "") -> Preset:
+        """The session's set-up as a Preset (model reference + hash, layers, seed, ψ, noise, edits)."""
+        s = self.session
+        info, d = s.model_info, s.directions
+        if info is None or d is None:
             raise PresetError("open a model first")
-        n, style = int(info["num_layers"]), info["edit_space"] == "w"
         edits = []
-        for e in w.preview.edits:
-            rows = e.layers(n, style)
-            edits.append(PresetEdit(name=e.name, index=e.key[1] if e.key[0] == w.dirs_gen else None,
+        for e in s.edits:
+            rows = e.layers(s.num_layers, s.style)
+            edits.append(PresetEdit(name=e.name, index=e.key[1] if e.key[0] == d.id else None,
                                     alpha=float(e.alpha), layers=None if rows is None else list(rows),
                                     vector=[float(x) for x in np.asarray(e.vector, np.float64)]))
-        seed, psi, noise = w.preview.sample()
-        return Preset(name=name, model=model_ref(info["source"]), layers=list(w.dirs.layers), edits=edits,
-                      seeds=[seed], truncation=psi, noise_mode=noise,
-                      directions_file=w.directions_source or None)
+        seed, psi, noise = s.sample()
+        return Preset(name=name, model=model_ref(info["source"]), layers=list(d.layers), edits=edits,
+                      seeds=[seed], truncation=psi, noise_mode=noise, directions_file=d.source or None)
 
     def save_current(self, name: str) -> bool:
-        from ..presets import PresetError
-
         try:
             self._store().save(self.current_preset(name))
         except (PresetError, OSError) as e:
-            self.w.show_error(f"Could not save the preset: {e}")
+            self.host.show_error(f"Could not save the preset: {e}")
             return False
-        self.w.statusBar().showMessage(f"Saved preset '{name}'", 5000)
+        self.host.show_status(f"Saved preset '{name}'", 5000)
         if self.pane is not None:
             self.pane.refresh()
         return True
 
     def ask_save(self) -> None:
-        if self.w.model_info is None or self.w.dirs is None:
-            self.w.show_error("Nothing to save yet: open a model first")
+        s = self.session
+        if s.model_info is None or s.directions is None:
+            self.host.show_error("Nothing to save yet: open a model first")
             return
-        name, ok = QInputDialog.getText(self.w, "Save preset", "Preset name:",
-                                        text=f"{self.w.model_info['name']} seed {self.w.preview.sample()[0]}")
+        name, ok = QInputDialog.getText(self.parent_widget, "Save preset", "Preset name:",
+                                        text=f"{s.model_info['name']} seed {s.seed}")
         name = name.strip()
         if not ok or not name:
             return
         if self._store().path_for(name).exists() and QMessageBox.question(
-                self.w, "Replace preset", f"A preset named '{name}' exists. Replace it?") \
+                self.parent_widget, "Replace preset", f"A preset named '{name}' exists. Replace it?") \
                 != QMessageBox.StandardButton.Yes:
             return
         self.save_current(name)
@@ -143,18 +155,13 @@ class PresetsController(QObject):
     # -- the pane --------------------------------------------------------------------------------------
     def show_pane(self) -> None:
         if self.pane is None:
-            from .presets_pane import PresetsPane
-
             self.pane = PresetsPane(self._store())
             self.pane.set_current_provider(self.current_preset)
             self.pane.apply_requested.connect(self.apply)
-            self.dock = QDockWidget("Presets", self.w)
+            self.dock = QDockWidget("Presets", self.parent_widget)
             self.dock.setObjectName("presetsDock")
             self.dock.setWidget(self.pane)
-            if not self.w.restoreDockWidget(self.dock):
-                self.w.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
-                self.w.splitDockWidget(self.w.preview_dock, self.dock, Qt.Orientation.Vertical)
-            self.w.view_menu.insertAction(self.w.view_menu.actions()[3], self.dock.toggleViewAction())
+            self.host.add_dock(self.dock, below=self.host.preview_dock)
         else:
             self.pane.refresh()
         assert self.dock is not None
@@ -163,35 +170,31 @@ class PresetsController(QObject):
 
     # -- applying --------------------------------------------------------------------------------------
     def apply_named(self, name: str) -> None:
-        from ..presets import PresetError
-
         try:
             preset = self._store().get(name)
         except PresetError as e:
-            self.w.show_error(str(e))
+            self.host.show_error(str(e))
             return
         self.apply(preset)
 
-    def apply(self, preset: Any) -> None:
-        from ..presets import model_status
-
-        w = self.w
+    def apply(self, preset: Preset) -> None:
         try:
             status = model_status(preset)
         except OSError as e:
             status = f"unreadable ({e.strerror or e})"
         if status == "missing":
-            w.show_error(f"Preset '{preset.name}': its model {preset.model.ref} is not there any more")
+            self.host.show_error(f"Preset '{preset.name}': its model {preset.model.ref} is not there any more")
             return
         if status == "changed":
-            w.show_error(f"Preset '{preset.name}': the file {Path(preset.model.ref).name} changed since the "
-                         "preset was saved; its directions may differ (the edits use the saved vectors)")
+            self.host.show_error(f"Preset '{preset.name}': the file {Path(preset.model.ref).name} changed since "
+                                 "the preset was saved; its directions may differ (the edits use the saved vectors)")
         elif status != "ok":
-            w.show_error(f"Preset '{preset.name}': model file {status}")
+            self.host.show_error(f"Preset '{preset.name}': model file {status}")
         self.pending = preset
-        w.statusBar().showMessage(f"Applying preset '{preset.name}'…", 5000)
-        if w.model_info is None or not self._same_model(w.model_info["source"], preset.model.ref):
-            w.open_model(preset.model.ref)  # continues in _on_model_changed
+        self.host.show_status(f"Applying preset '{preset.name}'…", 5000)
+        info = self.session.model_info
+        if info is None or not self._same_model(info["source"], preset.model.ref):
+            self.host.open_model(preset.model.ref)  # continues when the session has the model
             return
         self._select_layers()
 
@@ -203,71 +206,69 @@ class PresetsController(QObject):
         return a.exists() and b.exists() and a.resolve() == b.resolve()
 
     def _preset_layers(self) -> list[int]:
-        info = self.w.model_info
-        assert info is not None and self.pending is not None
-        n = int(info["num_layers"])
+        assert self.pending is not None
+        n = self.session.num_layers
         rows = [r for r in (self.pending.layers or []) if 0 <= r < n]
         return sorted(set(rows)) or list(range(n))
 
     def _select_layers(self) -> None:
-        w = self.w
         rows = self._preset_layers()
-        if w.dirs is not None and not w.directions_source and list(w.dirs.layers) == rows:
+        d = self.session.directions
+        if d is not None and not d.source and list(d.layers) == rows:
             self._finish()
             return
-        w.layer_tree.set_layers(w.model_info["layers"], selected=rows)  # emits nothing
-        w.refactorize(rows)  # continues in _on_directions_changed
+        self.host.refactorize(rows)  # continues when the directions arrive
 
-    def _on_model_changed(self, info: dict) -> None:
-        if self.pending is not None:
-            if self._same_model(info["source"], self.pending.model.ref):
+    def _on_session_change(self, change: Change) -> None:
+        if self.pending is None:
+            return
+        s = self.session
+        if MODEL in change.aspects and s.model_info is not None:
+            if self._same_model(s.model_info["source"], self.pending.model.ref):
                 self._select_layers()
             else:  # the user opened something else meanwhile
                 self.pending = None
+        elif DIRECTIONS in change.aspects:
+            d = s.directions
+            if d is not None and not d.source and list(d.layers) == self._preset_layers():
+                self._finish()
 
-    def _on_directions_changed(self) -> None:
-        w = self.w
-        if self.pending is None or w.dirs is None or w.directions_source:
-            return
-        if list(w.dirs.layers) == self._preset_layers():
-            self._finish()
-
-    def _on_load_failed(self, gen: int, message: str) -> None:
-        if self.pending is not None and gen == self.w._load_gen:
-            self.w.show_error(f"Preset '{self.pending.name}': {message}")
+    def on_load_failed(self, message: str) -> None:
+        """The model load the window asked for failed (the preset's, when one is pending)."""
+        if self.pending is not None:
+            self.host.show_error(f"Preset '{self.pending.name}': {message}")
             self.pending = None
 
     def _finish(self) -> None:
         preset, self.pending = self.pending, None
-        w = self.w
-        info, dirs = w.model_info, w.dirs
-        assert preset is not None and info is not None and dirs is not None
-        n, style = int(info["num_layers"]), info["edit_space"] == "w"
-        pv = w.preview
-        pv.seed.setValue(int(preset.seeds[0]) if preset.seeds else 0)
-        if pv.psi.isEnabled():
-            pv.psi.setValue(float(preset.truncation))
-        i = pv.noise.findData(preset.noise_mode)
-        if i >= 0 and pv.noise.isEnabled():
-            pv.noise.setCurrentIndex(i)
-        pv.clear_edits()
+        s = self.session
+        d = s.directions
+        assert preset is not None and s.model_info is not None and d is not None
+        edits: list[Edit] = []
         skipped = 0
         for k, pe in enumerate(preset.edits):
-            edit = self._active_edit(k, pe, dirs, n, style)
+            edit = self._edit(k, pe, d)
             if edit is None:
                 skipped += 1
-                continue
-            pv.set_edit(edit)
+            else:
+                edits.append(edit)
+        biggan = s.model_info["family"] == "biggan"
+        lo, hi = (0.05, 1.0) if biggan else (0.0, 1.5)  # the ψ box's range for this family
+        psi = min(hi, max(lo, float(preset.truncation))) if s.style or biggan else None
+        noise = preset.noise_mode if s.style and preset.noise_mode in ("const", "random", "none") else None
+        self.host.editor.apply_setup(SeedBase(int(preset.seeds[0]) if preset.seeds else 0), psi, noise, edits,
+                                     f"Apply preset '{preset.name}'")
         note = f" ({skipped} edit(s) did not fit this model)" if skipped else ""
-        w.statusBar().showMessage(f"Applied preset '{preset.name}'{note}", 6000)
+        self.host.show_status(f"Applied preset '{preset.name}'{note}", 6000)
         if skipped:
-            w.show_error(f"Preset '{preset.name}': {skipped} edit(s) did not fit this model and were left out")
+            self.host.show_error(f"Preset '{preset.name}': {skipped} edit(s) did not fit this model and were "
+                                 "left out")
 
-    def _active_edit(self, k: int, pe: Any, dirs: Any, n: int, style: bool) -> ActiveEdit | None:
+    def _edit(self, k: int, pe: PresetEdit, d: DirectionSetState) -> Edit | None:
         """A preset edit as an active edit: on its gallery row when the saved vector is that row's
         direction (or no vector was saved), otherwise with the saved vector on its own."""
-        w = self.w
-        vecs = np.asarray(dirs.vectors, np.float32)
+        n, style = self.session.num_layers, self.session.style
+        vecs = np.asarray(d.vectors, np.float32)
         saved = None if pe.vector is None else np.asarray(pe.vector, np.float32)
         if saved is not None and saved.shape != (vecs.shape[1],):
             return None
@@ -277,7 +278,7 @@ class PresetsController(QObject):
             row = None  # the factorization changed (or the file did): keep the exact saved direction
         if row is None and saved is None:
             return None
-        base = tuple(dirs.layers)
+        base = tuple(d.layers)
         rows = tuple(pe.layers) if pe.layers else base
         choice = "selected"
         if style and rows != base:
@@ -285,9 +286,7 @@ class PresetsController(QObject):
             if not choice:  # rows no named range gives: make them the edit's own "factorized rows"
                 choice, base = "selected", rows
         if row is not None:
-            names = w.gallery.model.names
-            if pe.name and not names[row] and pe.name != f"direction {row}":
-                names[row] = pe.name  # restore the card's name given before saving
-            return ActiveEdit((w.dirs_gen, row), pe.name or w.gallery.model.name(row), vecs[row].copy(),
-                              float(pe.alpha), base, choice)
-        return ActiveEdit((-1, k), pe.name or f"saved direction {k}", saved, float(pe.alpha), base, choice)
+            if pe.name and not d.labels[row] and pe.name != f"direction {row}":
+                self.session.set_label(d.id, row, pe.name)  # restore the card's name given before saving
+            return Edit((d.id, row), pe.name or d.name(row), vecs[row].copy(), float(pe.alpha), base, choice)
+        return Edit((-1, k), pe.name or f"saved direction {k}", saved, float(pe.alpha), base, choice)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
 
-import numpy as np
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QRectF, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,27 +23,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .layer_tree import preset_rows
+from ..session import EditSession, SessionEditor
+from ..session.state import AMPLITUDE, EDITS, LABELS, MODEL, SAMPLE, Change, Edit, SeedBase
+from ..session.state import LAYER_CHOICES as LAYER_CHOICES
 
 SLIDER_STEPS = 100  # slider ticks per unit of α
-LAYER_CHOICES = ("selected", "all", "coarse", "middle", "fine")
-
-
-@dataclass
-class ActiveEdit:
-    key: tuple[int, int]  # (direction-set generation, row)
-    name: str
-    vector: np.ndarray
-    alpha: float
-    base_layers: tuple[int, ...]  # the rows the direction was factorized on
-    layer_choice: str = "selected"
-
-    def layers(self, num_layers: int, style: bool) -> tuple[int, ...] | None:
-        if not style:
-            return None
-        if self.layer_choice == "selected":
-            return self.base_layers
-        return tuple(preset_rows(self.layer_choice, num_layers))
+ActiveEdit = Edit  # the old name of an active edit
 
 
 class ImageView(QWidget):
@@ -104,14 +87,15 @@ class ImageView(QWidget):
 
 
 class EditRow(QFrame):
-    """One active edit: name, α slider, layer-range override, remove."""
+    """One active edit: name, α slider, layer-range override, remove. Shows the session's Edit; what
+    the user does goes to the SessionEditor (a slider drag is one undo step)."""
 
-    changed = Signal(object, bool)  # the ActiveEdit, draft
-    removed = Signal(object)
-
-    def __init__(self, edit: ActiveEdit, amplitude: float, style: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, edit: Edit, editor: SessionEditor, amplitude: float, style: bool,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.edit = edit
+        self.editor = editor
+        self._press = 0  # slider presses so far: the drag id of the current one
         self.setObjectName("editRow")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel(self)
@@ -120,25 +104,26 @@ class EditRow(QFrame):
         self.value.setMinimumWidth(48)
         self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.slider = QSlider(Qt.Orientation.Horizontal, self)
-        limit = int(round(2 * amplitude * SLIDER_STEPS))
-        self.slider.setRange(-limit, limit)
         self.slider.setPageStep(SLIDER_STEPS // 2)
+        self.set_amplitude(amplitude)
         self.slider.setValue(int(round(edit.alpha * SLIDER_STEPS)))
+        self.slider.sliderPressed.connect(self._on_pressed)
         self.slider.valueChanged.connect(self._on_slider)
-        self.slider.sliderReleased.connect(lambda: self.changed.emit(self.edit, False))
+        self.slider.sliderReleased.connect(self._on_released)
         self.layers = QComboBox(self)
         self.layers.setToolTip("Which W+ rows this edit moves")
         for choice in LAYER_CHOICES:
             label = "Factorized rows" if choice == "selected" else f"{choice.capitalize()} rows"
             self.layers.addItem(label, choice)
         self.layers.setCurrentIndex(LAYER_CHOICES.index(edit.layer_choice))
-        self.layers.currentIndexChanged.connect(self._on_layers)
+        self.layers.currentIndexChanged.connect(
+            lambda i: self.editor.set_layer_choice(self.edit.key, LAYER_CHOICES[i]))
         self.layers.setVisible(style)
         self.remove = QToolButton(self)
         self.remove.setText("✕")
         self.remove.setToolTip("Remove this edit")
         self.remove.setAutoRaise(True)
-        self.remove.clicked.connect(lambda: self.removed.emit(self.edit))
+        self.remove.clicked.connect(lambda: self.editor.remove_edit(self.edit.key))
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.title, 1)
@@ -153,46 +138,63 @@ class EditRow(QFrame):
         lay.setSpacing(2)
         lay.addLayout(top)
         lay.addLayout(bottom)
-        self.refresh()
+        self.show_edit(edit)
+
+    def set_amplitude(self, amplitude: float) -> None:
+        """The slider reaches ±2 × the α range, and never less than the edit's own α (which a narrower
+        range must not clamp)."""
+        reach = max(2 * amplitude, abs(self.edit.alpha))
+        limit = int(round(reach * SLIDER_STEPS))
+        if (self.slider.minimum(), self.slider.maximum()) != (-limit, limit):
+            with QSignalBlocker(self.slider):
+                self.slider.setRange(-limit, limit)
+                self.slider.setValue(int(round(self.edit.alpha * SLIDER_STEPS)))
+
+    def show_edit(self, edit: Edit) -> None:
+        self.edit = edit
+        self.title.setText(f"<b>#{edit.key[1]}</b>&nbsp;&nbsp;{edit.name}")
+        self.value.setText(f"{edit.alpha:+.2f}")
+        want = int(round(edit.alpha * SLIDER_STEPS))
+        if self.slider.value() != want and not self.slider.isSliderDown():
+            with QSignalBlocker(self.slider):
+                self.slider.setValue(want)
+        if self.layers.currentIndex() != LAYER_CHOICES.index(edit.layer_choice):
+            with QSignalBlocker(self.layers):
+                self.layers.setCurrentIndex(LAYER_CHOICES.index(edit.layer_choice))
 
     def refresh(self) -> None:
-        self.title.setText(f"<b>#{self.edit.key[1]}</b>&nbsp;&nbsp;{self.edit.name}")
-        self.value.setText(f"{self.edit.alpha:+.2f}")
-        want = int(round(self.edit.alpha * SLIDER_STEPS))
-        if self.slider.value() != want and not self.slider.isSliderDown():
-            self.slider.blockSignals(True)
-            self.slider.setValue(want)
-            self.slider.blockSignals(False)
+        self.show_edit(self.edit)
+
+    def _on_pressed(self) -> None:
+        self._press += 1
 
     def _on_slider(self, v: int) -> None:
-        self.edit.alpha = v / SLIDER_STEPS
-        self.value.setText(f"{self.edit.alpha:+.2f}")
-        self.changed.emit(self.edit, self.slider.isSliderDown())
+        down = self.slider.isSliderDown()
+        self.value.setText(f"{v / SLIDER_STEPS:+.2f}")
+        self.editor.set_alpha(self.edit.key, v / SLIDER_STEPS, drag=("slider", id(self), self._press) if down
+                              else None, draft=down)
 
-    def _on_layers(self, i: int) -> None:
-        self.edit.layer_choice = LAYER_CHOICES[i]
-        self.changed.emit(self.edit, False)
+    def _on_released(self) -> None:
+        self.editor.set_alpha(self.edit.key, self.slider.value() / SLIDER_STEPS,
+                              drag=("slider", id(self), self._press), draft=False)
 
 
 class PreviewPane(QWidget):
-    sampleChanged = Signal()
-    editsChanged = Signal(bool)  # draft
+    """The preview image, the sample controls and the active edits: a view of the EditSession."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, session: EditSession, editor: SessionEditor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("preview")
-        self.amplitude = 3.0
-        self.style_model = False
-        self.edits: list[ActiveEdit] = []
-        self._rows: dict[tuple[int, int], EditRow] = {}
-        self._history: list[int] = []
+        self.session = session
+        self.editor = editor
+        self.rows: dict[tuple[int, int], EditRow] = {}
 
         self.image = ImageView(self)
         self.seed = QSpinBox(self)
         self.seed.setObjectName("seed")
         self.seed.setRange(0, 2**31 - 1)
         self.seed.setAccelerated(True)
-        self.seed.valueChanged.connect(lambda _: self.sampleChanged.emit())
+        self.seed.valueChanged.connect(self.editor.set_seed)
         self.prev_btn = self._tool("◀", "Previous seed (Alt+Left)", lambda: self.step_seed(-1))
         self.next_btn = self._tool("▶", "Next seed (Alt+Right)", lambda: self.step_seed(1))
         self.random_btn = QPushButton("Random", self)
@@ -203,15 +205,15 @@ class PreviewPane(QWidget):
         self.psi.setRange(0.0, 1.5)
         self.psi.setSingleStep(0.05)
         self.psi.setDecimals(2)
-        self.psi.setValue(1.0)
+        self.psi.setValue(session.psi)
         self.psi.setToolTip("Truncation ψ: 1 = no truncation; smaller = closer to the average image")
-        self.psi.valueChanged.connect(lambda _: self.sampleChanged.emit())
+        self.psi.valueChanged.connect(self.editor.set_psi)
         self.noise = QComboBox(self)
         self.noise.setObjectName("noiseMode")
         for mode, label in (("const", "Constant"), ("random", "Random"), ("none", "None")):
             self.noise.addItem(label, mode)
         self.noise.setToolTip("Per-pixel noise inputs of style-based generators")
-        self.noise.currentIndexChanged.connect(lambda _: self.sampleChanged.emit())
+        self.noise.currentIndexChanged.connect(lambda i: self.editor.set_noise(str(self.noise.itemData(i))))
 
         seed_row = QHBoxLayout()
         seed_row.setSpacing(4)
@@ -229,7 +231,7 @@ class PreviewPane(QWidget):
         self.edits_title.setObjectName("sectionTitle")
         self.reset_btn = QPushButton("Reset", self)
         self.reset_btn.setToolTip("Remove every edit (Ctrl+Backspace)")
-        self.reset_btn.clicked.connect(self.clear_edits)
+        self.reset_btn.clicked.connect(self.editor.reset_edits)
         head = QHBoxLayout()
         head.addWidget(self.edits_title, 1)
         head.addWidget(self.reset_btn)
@@ -256,6 +258,7 @@ class PreviewPane(QWidget):
         lay.addLayout(head)
         lay.addWidget(scroll, 3)
         self._update_title()
+        session.subscribe(self._on_session_change)
 
     def _tool(self, text: str, tip: str, slot) -> QToolButton:
         b = QToolButton(self)
@@ -264,67 +267,73 @@ class PreviewPane(QWidget):
         b.clicked.connect(slot)
         return b
 
-    # -- sample ------------------------------------------------------------------------------------
-    def sample(self) -> tuple[int, float, str]:
-        return int(self.seed.value()), float(round(self.psi.value(), 4)), str(self.noise.currentData())
+    # -- what the session holds, as this pane shows it -------------------------------------------------
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return self.session.edits
 
+    @property
+    def amplitude(self) -> float:
+        return self.session.amplitude
+
+    def sample(self) -> tuple[int, float, str]:
+        return self.session.sample()
+
+    def edit_for(self, key: tuple[int, int]) -> Edit | None:
+        return self.session.edit(key)
+
+    # -- user actions ---------------------------------------------------------------------------------
     def step_seed(self, delta: int) -> None:
-        self.seed.setValue(max(0, self.seed.value() + delta))
+        self.editor.set_seed(max(0, self.session.seed + delta))
 
     def random_seed(self) -> None:
-        self.seed.setValue(random.randrange(0, 100_000))
-
-    def set_model(self, style: bool, truncation: bool) -> None:
-        self.style_model = style
-        self.psi.setEnabled(truncation)
-        self.noise.setEnabled(style)
-        self.clear_edits()
-
-    # -- edits -------------------------------------------------------------------------------------
-    def set_edit(self, edit: ActiveEdit, draft: bool = False) -> None:
-        """Add the edit or update the α of the one with the same key."""
-        row = self._rows.get(edit.key)
-        if row is None:
-            self.edits.append(edit)
-            row = EditRow(edit, self.amplitude, self.style_model, self.edit_box)
-            row.changed.connect(self._on_row_changed)
-            row.removed.connect(self.remove_edit)
-            self.edit_layout.insertWidget(self.edit_layout.count() - 1, row)
-            self._rows[edit.key] = row
-        else:
-            row.edit.alpha = edit.alpha
-            row.refresh()
-        self._update_title()
-        self.editsChanged.emit(draft)
-
-    def edit_for(self, key: tuple[int, int]) -> ActiveEdit | None:
-        row = self._rows.get(key)
-        return None if row is None else row.edit
-
-    def remove_edit(self, edit: ActiveEdit) -> None:
-        row = self._rows.pop(edit.key, None)
-        if row is None:
-            return
-        self.edits.remove(row.edit)
-        row.deleteLater()
-        self._update_title()
-        self.editsChanged.emit(False)
+        self.editor.set_seed(random.randrange(0, 100_000))
 
     def clear_edits(self) -> None:
-        had = bool(self.edits)
-        for row in self._rows.values():
-            row.deleteLater()
-        self._rows.clear()
-        self.edits.clear()
-        self._update_title()
-        if had:
-            self.editsChanged.emit(False)
+        self.editor.reset_edits()
 
-    def _on_row_changed(self, edit: ActiveEdit, draft: bool) -> None:
-        self.editsChanged.emit(draft)
+    # -- session → widgets ----------------------------------------------------------------------------
+    def _on_session_change(self, change: Change) -> None:
+        s, a = self.session, change.aspects
+        if MODEL in a and s.model_info is not None:
+            info = s.model_info
+            self.psi.setEnabled(s.style or info["family"] == "biggan")
+            self.noise.setEnabled(s.style)
+            with QSignalBlocker(self.psi):  # BigGAN's truncation scales a truncated normal: (0, 1]
+                self.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
+            if round(self.psi.value(), 4) != s.psi:  # the range clamped ψ: the session follows
+                self.editor.session.set_sample(psi=self.psi.value())
+        if SAMPLE in a or MODEL in a:
+            with QSignalBlocker(self.seed), QSignalBlocker(self.psi), QSignalBlocker(self.noise):
+                self.seed.setValue(s.seed)
+                self.seed.setEnabled(isinstance(s.base, SeedBase))
+                self.psi.setValue(s.psi)
+                self.noise.setCurrentIndex(max(0, self.noise.findData(s.noise)))
+        if a & {EDITS, LABELS, MODEL}:
+            self._show_edits(s.edits)
+        if AMPLITUDE in a:
+            for row in self.rows.values():
+                row.set_amplitude(s.amplitude)
+
+    def _show_edits(self, edits: tuple[Edit, ...]) -> None:
+        keys = [e.key for e in edits]
+        for key in [k for k in self.rows if k not in keys]:
+            row = self.rows.pop(key)
+            row.hide()
+            row.deleteLater()
+        for i, edit in enumerate(edits):
+            row = self.rows.get(edit.key)
+            if row is None:
+                row = EditRow(edit, self.editor, self.session.amplitude, self.session.style, self.edit_box)
+                self.rows[edit.key] = row
+            else:
+                row.show_edit(edit)
+            if self.edit_layout.indexOf(row) != i + 1:  # keep the session's order (undo restores it)
+                self.edit_layout.insertWidget(i + 1, row)
+        self._update_title()
 
     def _update_title(self) -> None:
-        n = len(self.edits)
+        n = len(self.session.edits)
         self.edits_title.setText(f"<b>Active edits</b>&nbsp;&nbsp;<span>{n}</span>" if n else "<b>Active edits</b>")
         self.empty.setVisible(n == 0)
         self.reset_btn.setEnabled(n > 0)

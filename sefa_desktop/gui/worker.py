@@ -1,9 +1,7 @@
 """The render worker: one QObject living in a QThread that owns the model, the device and all torch work.
 
-Requests arrive through a latest-wins mailbox (one slot per purpose). The GUI thread overwrites a slot
-and, if the worker is idle, posts one queued wake-up; the worker drains the newest request of the most
-urgent purpose first. A burst of 200 drag events therefore renders a handful of frames and never a
-stale one. Only QImage (and small numpy arrays / plain dicts) cross back to the GUI thread.
+Requests (gui/requests.py) arrive through a latest-wins mailbox (gui/mailbox.py). Only QImage (and
+small numpy arrays / plain dicts) cross back to the GUI thread (gui/images.py makes them).
 
 torch is imported here lazily, inside the worker thread, so importing this module costs nothing and the
 window can appear before torch has loaded.
@@ -14,125 +12,45 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, Qt, QThread, Signal, Slot
-from PySide6.QtGui import QImage, QPainter, QPainterPath
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtGui import QImage
 
-# Most urgent first: a device switch or load invalidates everything after it; the preview is what the
-# user is looking at while dragging; thumbnails fill in behind it, one batch at a time.
-PRIORITY = ("device", "load", "factorize", "preview", "thumbs")
+from .images import rounded_image, to_qimages
+from .mailbox import PRIORITY, Mailbox
+from .requests import (
+    MAX_DIRECTIONS,
+    DeviceRequest,
+    DirectionsResult,
+    EditSpec,
+    FactorizeRequest,
+    LoadRequest,
+    PreviewRequest,
+    Request,
+    SampleSpec,
+    ThumbRequest,
+)
+
+if TYPE_CHECKING:  # torch is imported on the worker thread only
+    import torch
+
+    from ..models.base import GanModel
+
+__all__ = ["DRAFT_RESOLUTION", "MAX_DIRECTIONS", "PRIORITY", "Cancelled", "DirectionsResult", "EditSpec",
+           "Mailbox", "PreviewRequest", "RenderWorker", "SampleSpec", "ThumbRequest", "WorkerThread",
+           "available_devices", "one_line", "rounded_image", "to_qimages"]
+
 DRAFT_RESOLUTION = 256  # preview size while the pointer moves, for models bigger than this
-MAX_DIRECTIONS = 100  # gallery rows; the tail of the spectrum is noise
-
-
-@dataclass(frozen=True)
-class EditSpec:
-    """One active edit as the worker needs it: a direction vector, α and the W+ rows it moves."""
-
-    vector: np.ndarray
-    alpha: float
-    layers: tuple[int, ...] | None = None
-
-
-@dataclass(frozen=True)
-class SampleSpec:
-    seed: int = 0
-    psi: float = 1.0
-    noise: str = "const"
-
-
-@dataclass(frozen=True)
-class PreviewRequest:
-    model_gen: int
-    sample: SampleSpec
-    edits: tuple[EditSpec, ...] = ()
-    draft: bool = False
-
-
-@dataclass(frozen=True)
-class ThumbRequest:
-    """Thumbnails of `rows` of one direction set, for one sample. `context` identifies what they show."""
-
-    model_gen: int
-    context: tuple
-    sample: SampleSpec
-    rows: tuple[int, ...]
-    vectors: dict[int, np.ndarray] = field(default_factory=dict)
-    layers: tuple[int, ...] | None = None
-    alphas: tuple[float, ...] = (-3.0, -1.5, 0.0, 1.5, 3.0)
-    size: int = 64  # device pixels
-    radius: float = 5.0  # corner radius, device pixels
-
-
-@dataclass
-class DirectionsResult:
-    model_gen: int
-    layers: list[int]
-    vectors: np.ndarray  # (k, dim)
-    values: np.ndarray  # (k,)
-    dirset: Any  # core.DirectionSet, for export
 
 
 class Cancelled(Exception):
     pass
-
-
-class Mailbox:
-    """Latest-wins slots, one per purpose, guarded by a lock; tells the caller when to wake the worker."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._slots: dict[str, tuple[int, Any]] = {}
-        self._gens: dict[str, int] = {}
-        self._scheduled = False
-
-    def put(self, purpose: str, params: Any) -> tuple[int, bool]:
-        """Store a request; returns (its generation, whether a wake-up must be posted)."""
-        with self._lock:
-            gen = self._gens.get(purpose, 0) + 1
-            self._gens[purpose] = gen
-            self._slots[purpose] = (gen, params)
-            wake = not self._scheduled
-            self._scheduled = True
-            return gen, wake
-
-    def put_back(self, purpose: str, gen: int, params: Any) -> None:
-        """Re-queue the rest of a multi-step job unless a newer request took its slot."""
-        with self._lock:
-            if purpose not in self._slots and self._gens.get(purpose) == gen:
-                self._slots[purpose] = (gen, params)
-
-    def take(self) -> tuple[str, int, Any] | None:
-        with self._lock:
-            for purpose in PRIORITY:
-                if purpose in self._slots:
-                    gen, params = self._slots.pop(purpose)
-                    return purpose, gen, params
-            self._scheduled = False
-            return None
-
-    def cancel(self, purpose: str) -> None:
-        """Drop a pending request and make a running one stale (its result is discarded)."""
-        with self._lock:
-            self._slots.pop(purpose, None)
-            self._gens[purpose] = self._gens.get(purpose, 0) + 1
-
-    def latest(self, purpose: str) -> int:
-        with self._lock:
-            return self._gens.get(purpose, 0)
-
-    def urgent_waiting(self, than: str) -> bool:
-        """Is a request more urgent than `than` waiting?"""
-        with self._lock:
-            rank = PRIORITY.index(than)
-            return any(p in self._slots for p in PRIORITY[:rank])
 
 
 def one_line(e: BaseException) -> str:
@@ -144,16 +62,6 @@ def _is_oom(e: BaseException) -> bool:
     return "out of memory" in str(e).lower() and isinstance(e, RuntimeError)
 
 
-def to_qimages(images: np.ndarray) -> list[QImage]:
-    """(n, H, W, 3) uint8 → detached QImages (copied: they must not point at the numpy buffer)."""
-    out = []
-    for img in images:
-        img = np.ascontiguousarray(img)
-        h, w = img.shape[:2]
-        out.append(QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy())
-    return out
-
-
 def _fit(vector: np.ndarray, code_dim: int) -> np.ndarray:
     """A direction padded with zeros to the code's length: BigGAN's codes are [z, class], its directions
     live in z (the first `latent_dim` entries)."""
@@ -163,20 +71,13 @@ def _fit(vector: np.ndarray, code_dim: int) -> np.ndarray:
     return v
 
 
-def rounded_image(image: QImage, px: int, radius: float) -> QImage:
-    """`image` scaled to px × px with rounded (transparent) corners. QPainter on a QImage is safe off the
-    GUI thread, so thumbnails arrive ready to blit; a rounded clip at paint time cost ~0.2 ms each."""
-    out = QImage(px, px, QImage.Format.Format_ARGB32_Premultiplied)
-    out.fill(Qt.GlobalColor.transparent)
-    p = QPainter(out)
-    p.setRenderHint(QPainter.RenderHint.Antialiasing)
-    p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-    clip = QPainterPath()
-    clip.addRoundedRect(QRectF(0, 0, px, px), radius, radius)
-    p.setClipPath(clip)
-    p.drawImage(QRectF(0, 0, px, px), image, QRectF(image.rect()))
-    p.end()
-    return out
+def _held(vector: np.ndarray, holds: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The edit direction with the pinned directions' components removed (unit length again)."""
+    if not holds:
+        return vector
+    from ..core.editing import hold_fixed
+
+    return hold_fixed(vector, np.stack([np.asarray(h, np.float32) for h in holds]))
 
 
 def available_devices() -> list[str]:
@@ -208,20 +109,21 @@ class RenderWorker(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.box = Mailbox()
-        self.model: Any = None
+        self.model: GanModel | None = None
         self.model_gen = 0
         self.device = "cpu"
         self.batch = 32
         # Test hook: a callable (source, device) -> model used instead of models.load_model.
-        self.loader: Callable[[str, str], Any] | None = None
-        self._base_cache: dict[tuple, Any] = {}
+        self.loader: Callable[[str, str], GanModel] | None = None
+        self._base_cache: dict[tuple, torch.Tensor] = {}
         self._prefixes: dict[tuple, Any] = {}
         self.prefix_hits = 0  # frames finished from a cached prefix (for tests and benches)
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the GUI thread (thread-safe) -----------------------------------------------
-    def submit(self, purpose: str, params: Any) -> int:
-        gen, wake = self.box.put(purpose, params)
+    def submit(self, request: Request) -> int:
+        """Queue `request` in its purpose's slot (replacing an older one); returns its generation."""
+        gen, wake = self.box.put(request.purpose, request)
         if wake:
             self._wake.emit()
         return gen
@@ -272,7 +174,10 @@ class RenderWorker(QObject):
         return self.box.latest(purpose) != gen
 
     # -- handlers -----------------------------------------------------------------------------------
-    def _do_device(self, gen: int, device: str) -> None:
+    def _do_device(self, gen: int, req: DeviceRequest) -> None:
+        self._switch_device(req.device)
+
+    def _switch_device(self, device: str) -> None:
         if self.model is not None:
             self.model.to(device)
         self.device = device
@@ -280,7 +185,8 @@ class RenderWorker(QObject):
         self._prefixes.clear()
         self.deviceChanged.emit(device)
 
-    def _do_load(self, gen: int, source: str) -> None:
+    def _do_load(self, gen: int, req: LoadRequest) -> None:
+        source = req.source
         if self.loader is not None:
             model = self.loader(source, self.device)
         else:
@@ -300,7 +206,7 @@ class RenderWorker(QObject):
         gc.freeze()
         self.modelLoaded.emit(gen, self._describe(model, source))
 
-    def _describe(self, model: Any, source: str) -> dict[str, Any]:
+    def _describe(self, model: GanModel, source: str) -> dict[str, Any]:
         return dict(
             source=source, name=str(model.name), family=str(model.family), resolution=int(model.resolution),
             z_dim=int(model.z_dim), w_dim=None if model.w_dim is None else int(model.w_dim),
@@ -309,16 +215,15 @@ class RenderWorker(QObject):
             layers=[(int(li.index), str(li.name), int(li.resolution)) for li in model.layers],
             device=self.device)
 
-    def _do_factorize(self, gen: int, params: tuple[int, list[int]]) -> None:
-        model_gen, layers = params
-        if model_gen != self.model_gen or self.model is None:
+    def _do_factorize(self, gen: int, req: FactorizeRequest) -> None:
+        if req.model_gen != self.model_gen or self.model is None:
             raise Cancelled
         from ..core import factorize
 
-        dirs = factorize(self.model, layers=layers, k=MAX_DIRECTIONS)
+        dirs = factorize(self.model, layers=list(req.layers), k=req.k)
         if self._stale("factorize", gen):
             raise Cancelled
-        self.directionsReady.emit(gen, DirectionsResult(model_gen, list(dirs.layers), dirs.vectors.copy(),
+        self.directionsReady.emit(gen, DirectionsResult(req.model_gen, list(dirs.layers), dirs.vectors.copy(),
                                                         dirs.values.copy(), dirs))
 
     def _do_preview(self, gen: int, req: PreviewRequest) -> None:
@@ -328,7 +233,7 @@ class RenderWorker(QObject):
 
         t0 = time.perf_counter()
         base = self._base_codes(req.sample)
-        codes = apply_edits(base, [DirectionEdit(_fit(e.vector, base.shape[-1]), e.alpha, e.layers)
+        codes = apply_edits(base, [DirectionEdit(_fit(_held(e.vector, req.holds), base.shape[-1]), e.alpha, e.layers)
                                    for e in req.edits])
         max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
         image = self._synthesize(codes, req.sample, max_res, prefix_row=self._first_edited_row(req))[0]
@@ -348,8 +253,8 @@ class RenderWorker(QObject):
         per_batch = max(1, self.batch // len(req.alphas))
         rows, rest = req.rows[:per_batch], req.rows[per_batch:]
         base = self._base_codes(req.sample)
-        codes = torch.cat([sweep_codes(base, _fit(req.vectors[r], base.shape[-1]), req.alphas, req.layers)
-                           for r in rows])
+        codes = torch.cat([sweep_codes(base, _fit(_held(req.vectors[r], req.holds), base.shape[-1]), req.alphas,
+                                       req.layers) for r in rows])
         max_res = max(8, 1 << max(0, int(req.size - 1).bit_length()))  # smallest power of two ≥ size
         images = self._synthesize(codes, req.sample, max_res if max_res < self.model.resolution else None)
         images = [rounded_image(im, req.size, req.radius) for im in images]
@@ -359,12 +264,16 @@ class RenderWorker(QObject):
             self.box.put_back("thumbs", gen, replace(req, rows=rest))
 
     # -- rendering ----------------------------------------------------------------------------------
-    def _base_codes(self, sample: SampleSpec) -> Any:
-        key = (self.model_gen, sample.seed, sample.psi, self.device)
+    def _base_codes(self, sample: SampleSpec) -> torch.Tensor:
+        key = (self.model_gen, sample.key[:2], self.device)
         if key not in self._base_cache:
             if len(self._base_cache) > 64:
                 self._base_cache.clear()
-            if hasattr(self.model, "sample_codes"):  # each family truncates its own way (BigGAN: in z)
+            if sample.latent is not None:  # a given code (projected photo, latent file): used as it is
+                import torch
+
+                codes = torch.from_numpy(np.array(sample.latent, np.float32))[None].to(self.model.device)
+            elif hasattr(self.model, "sample_codes"):  # each family truncates its own way (BigGAN: in z)
                 codes = self.model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi)
             else:
                 z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
@@ -379,7 +288,7 @@ class RenderWorker(QObject):
         rows = [min(e.layers) if e.layers else 0 for e in req.edits if e.alpha != 0]
         return min(rows) if rows else 0
 
-    def _synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None,
+    def _synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
                     prefix_row: int = 0) -> list[QImage]:
         """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
         import torch
@@ -401,7 +310,7 @@ class RenderWorker(QObject):
                     self.batch = max(1, self.batch // 2)
                     self.notice.emit(f"Out of GPU memory: retrying with batches of {self.batch}")
                 else:
-                    self._do_device(0, "cpu")
+                    self._switch_device("cpu")
                     self.notice.emit("Out of GPU memory even one image at a time: switched to the CPU")
                 continue
             if not torch.isfinite(images).all():
@@ -410,7 +319,8 @@ class RenderWorker(QObject):
             i += chunk.shape[0]
         return out
 
-    def _call_synthesize(self, codes: Any, sample: SampleSpec, max_res: int | None, prefix_row: int = 0) -> Any:
+    def _call_synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
+                         prefix_row: int = 0) -> torch.Tensor:
         if prefix_row > 0:
             images = self._from_prefix(codes, sample, max_res, prefix_row)
             if images is not None:
@@ -425,13 +335,14 @@ class RenderWorker(QObject):
                 pass
         return self.model.synthesize(codes, **kw)
 
-    def _from_prefix(self, codes: Any, sample: SampleSpec, max_res: int | None, row: int) -> Any:
+    def _from_prefix(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
+                     row: int) -> torch.Tensor | None:
         """Fine-row edits of one frame: resume from the cached output of the layers before `row` (the
         families that offer prefix_state/synthesize_from). None = not possible here, render in full."""
         model = self.model
         if not hasattr(model, "prefix_state") or sample.noise == "random" or codes.shape[0] != 1:
             return None
-        key = (self.model_gen, sample.seed, sample.psi, sample.noise, row, self.device)
+        key = (self.model_gen, sample.key, row, self.device)
         prefix = self._prefixes.get(key)
         if prefix is not None:
             try:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..resources import bundled_models_dir
+from . import budget
 from .base import BaseGanModel
 from .errors import ModelLoadError
 from .formats import READERS
@@ -69,6 +70,12 @@ def _label(p: str | Path) -> str:
 
 
 def _load(path_or_name: str | Path) -> BaseGanModel:
+    path, source, bundled = _resolve(path_or_name)
+    with budget.load_budget(budget.checkpoint_bytes(path)):
+        return _read(path, source, bundled)
+
+
+def _resolve(path_or_name: str | Path) -> tuple[Path, str, BundledModel | None]:
     bundled = resolve_bundled(str(path_or_name)) if isinstance(path_or_name, str) else None
     if bundled is not None:
         if not bundled.path.is_file():
@@ -82,6 +89,20 @@ def _load(path_or_name: str | Path) -> BaseGanModel:
         if not path.exists():
             names = ", ".join(m.name for m in bundled_models()) or "none"
             raise ModelLoadError(f"{path}: no such file or bundled model (bundled: {names})")
+    return path, source, bundled
+
+
+def _read(path: Path, source: str, bundled: BundledModel | None) -> BaseGanModel:
+    try:
+        return _read_container(path, source, bundled)
+    except ModelLoadError as e:  # every message names the file it is about
+        msg = str(e)
+        if msg.startswith((path.name, str(path), "bundled model", "'")):
+            raise
+        raise ModelLoadError(f"{path.name}: {msg}") from None
+
+
+def _read_container(path: Path, source: str, bundled: BundledModel | None) -> BaseGanModel:
     container = sniff_container(path) if path.is_file() or path.is_dir() else "unknown"
     if container == "unknown":
         raise ModelLoadError(f"{path.name}: not a checkpoint we recognise (not a torch, pickle or "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,14 +25,9 @@ def atomic_path(target: str | Path, suffix: str | None = None) -> Iterator[Path]
     if not folder.is_dir():
         raise WriteError(f"cannot write {target}: folder {folder} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=suffix or target.suffix or ".tmp",
-                                   dir=folder)
+        tmp_path = _create_temp(folder, f".{target.name}.", suffix or target.suffix or ".tmp")
     except OSError as e:
         raise WriteError(f"cannot write {target}: {e.strerror or e}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    with contextlib.suppress(OSError):  # mkstemp makes 0600 files; exports get the usual mode
-        os.chmod(tmp_path, 0o666 & ~_umask())
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as f:
@@ -51,7 +46,16 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> None:
         tmp.write_bytes(data)
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(folder: Path, prefix: str, suffix: str) -> Path:
+    """A new empty file with a unique name, created with mode 0666 so the kernel applies the umask:
+    the file gets the usual mode without reading the umask (os.umask would have to set it to 0 for a
+    moment, and files that other threads create then would be world-writable)."""
+    for _ in range(100):
+        path = folder / f"{prefix}{secrets.token_hex(6)}{suffix}"
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
+        except FileExistsError:
+            continue
+        os.close(fd)
+        return path
+    raise FileExistsError(f"no free temporary name in {folder}")

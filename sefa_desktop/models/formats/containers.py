@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from .. import budget
 from ..errors import ModelLoadError
 
 TORCH_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-
 
 
 class ConfigBag:
@@ -38,7 +39,7 @@ def sniff_container(path: Path) -> str:
     if len(head) < 8:
         return "unknown"
     if head[:4] == b"PK\x03\x04":
-        return "torch" if _is_torch_zip(path) else "unknown"
+        return _zip_kind(path)
     if head[0] == 0x80 and head[1] in (2, 3, 4, 5):
         return "torch" if _is_torch_legacy(path) else "pickle"
     n = int.from_bytes(head[:8], "little")
@@ -47,12 +48,14 @@ def sniff_container(path: Path) -> str:
     return "unknown"
 
 
-def _is_torch_zip(path: Path) -> bool:
+def _zip_kind(path: Path) -> str:
+    """'torch' for a torch zip, and for a zip too damaged to list (a truncated .pth: torch.load then
+    says what is wrong with it); 'unknown' for an intact zip of something else."""
     try:
         with zipfile.ZipFile(path) as zf:
-            return any(n.endswith("/data.pkl") or n == "data.pkl" for n in zf.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return False
+            return "torch" if any(n.endswith("/data.pkl") or n == "data.pkl" for n in zf.namelist()) else "unknown"
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return "torch"
 
 
 def _is_torch_legacy(path: Path) -> bool:
@@ -71,14 +74,47 @@ class _LegacyMagicReader(pickle.Unpickler):
 
 
 def torch_load_safely(path: Path) -> Any:
-    """torch.load with weights_only=True (plus a small allow-list), mapped to CPU."""
+    """torch.load with weights_only=True (plus a small allow-list), mapped to CPU.
+
+    The zip members' declared sizes are checked against the load budget first (deflate bombs), and
+    the tensors it returns after (stride-0 / overlapping views count at their materialised size)."""
+    budget.check_zip_members(path)
     try:
         with torch.serialization.safe_globals(SAFE_EXTRA_GLOBALS):
-            return torch.load(path, map_location="cpu", weights_only=True)
+            obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModelLoadError(f"{path.name}: refused to load: it needs code we do not execute ({first})") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as e:
-        msg = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ModelLoadError(f"{path.name}: not a readable torch checkpoint (truncated or corrupt?): {msg}") \
-            from None
+        raise ModelLoadError(f"{path.name}: refused to load: it needs code we do not execute "
+                             f"({torch_refusal(e)})") from None
+    except MemoryError:
+        raise ModelLoadError(f"{path.name}: out of memory while reading (a corrupt file declaring huge "
+                             "tensors?)") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, TypeError, KeyError,
+            AttributeError, IndexError, OverflowError, AssertionError) as e:
+        raise ModelLoadError(f"{path.name}: not a readable torch checkpoint (truncated or corrupt?): "
+                             f"{first_line(e)}") from None
+    budget.check_container_tensors(obj)
+    return obj
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def first_line(e: BaseException) -> str:
+    """The first line of an exception's message, without terminal colour codes, at most 200 chars."""
+    s = _ANSI.sub("", str(e)).strip()
+    return s.splitlines()[0][:200] if s else type(e).__name__
+
+
+def torch_refusal(e: BaseException) -> str:
+    """Name the forbidden global in torch's long weights-only refusal (never its advice to use
+    weights_only=False, which would execute the file's code)."""
+    text = _ANSI.sub("", str(e))
+    m = re.search(r"(?:Unsupported global: GLOBAL|Unsupported class|GLOBAL)\s+([\w.]+)", text)
+    if m:
+        return f"forbidden global '{m.group(1)}'"
+    m = re.search(r"Unsupported operand (\d+)", text)
+    if m:
+        return f"unsupported pickle opcode {m.group(1)}"
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip() and "weights_only" not in ln
+                 and "torch.load" not in ln), "")
+    return line[:160] or "the file needs code we do not execute"

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 
 from ..errors import ModelLoadError
+from ..nets.loading import checked_weight
 
 PREFERRED_KEYS = ("generator_smooth", "generator")
 
@@ -88,7 +89,7 @@ def convert_genforce_stylegan2(state: Mapping[str, torch.Tensor]) -> tuple[dict[
             raise ModelLoadError(f"genforce StyleGAN2 checkpoint is missing key '{key}' (expected shape {what})")
         if v.ndim != len(shape) or any(s is not None and int(d) != s for d, s in zip(v.shape, shape, strict=True)):
             raise ModelLoadError(f"key '{key}' has shape {tuple(v.shape)}, expected {what}")
-        return v.detach().to("cpu", torch.float32)
+        return checked_weight(key, v.detach().to("cpu"), torch.float32)
 
     if "synthesis.layer0.const" in state or any(k.startswith("synthesis.layer") and ".skip" in k for k in state):
         raise ModelLoadError("genforce StyleGAN2 'resnet' architecture is not supported (broken in the reference code)")
@@ -167,6 +168,63 @@ def _check_kernel(state: Mapping[str, torch.Tensor], key: str) -> None:
     k = k.detach().to("cpu", torch.float32).reshape(-1)
     if k.numel() != 16 or not torch.allclose(k / k.sum(), (f / f.sum()).reshape(-1), atol=1e-6):
         raise ModelLoadError(f"key '{key}' is not the [1,3,3,1] FIR kernel this loader supports")
+
+
+def genforce_stylegan2_state(net: Any) -> dict[str, torch.Tensor]:
+    """The genforce StyleGAN2 state dict (names, shapes and conventions of the official
+    `StyleGAN2Generator.state_dict()`, buffers included) of one of our StyleGAN2Generators: the exact
+    inverse of `convert_genforce_stylegan2`. Only what genforce can express: 'skip' or 'orig', no
+    conv clamp, no labels, the [1,3,3,1] filter, noise on every layer."""
+    syn, mp = net.synthesis, net.mapping
+    if syn.architecture not in ("skip", "orig"):
+        raise ValueError(f"genforce cannot hold a StyleGAN2 '{syn.architecture}' generator")
+    if net.c_dim or not mp.z_dim:
+        raise ValueError("genforce cannot hold a conditional StyleGAN2 generator")
+    f = torch.tensor([1.0, 3.0, 3.0, 1.0])
+    f = torch.outer(f, f)
+    kernel = (f / f.sum() * 4).reshape(1, 1, 4, 4)  # genforce stores the ×2 upsampling gain (sum 4)
+    for r in syn.block_resolutions:
+        blk = getattr(syn, f"b{r}")
+        layers = [blk.conv1] + ([blk.conv0] if blk.in_channels else [])
+        if any(la.conv_clamp is not None or not la.use_noise for la in layers):
+            raise ValueError("genforce cannot hold a StyleGAN2 generator with conv clamping or without noise")
+        if not torch.allclose(blk.resample_filter.cpu(), f / f.sum(), atol=1e-6):
+            raise ValueError("genforce cannot hold a StyleGAN2 generator with a non-[1,3,3,1] filter")
+
+    def t(x: torch.Tensor) -> torch.Tensor:
+        return x.detach().to("cpu", torch.float32).clone().contiguous()
+
+    out: dict[str, torch.Tensor] = {}
+    for i in range(mp.num_layers):
+        fc = getattr(mp, f"fc{i}")
+        out[f"mapping.dense{i}.weight"], out[f"mapping.dense{i}.bias"] = t(fc.weight), t(fc.bias)
+    out["truncation.w_avg"] = t(mp.w_avg)
+    out["synthesis.early_layer.const"] = t(syn.b4.const)[None]
+
+    def layer(pre: str, la: Any, r: int, flip: bool) -> None:
+        out[f"{pre}.weight"] = t(la.weight.flip([2, 3]) if flip else la.weight)
+        out[f"{pre}.bias"] = t(la.bias)
+        out[f"{pre}.noise_strength"] = t(la.noise_strength)
+        out[f"{pre}.noise"] = t(la.noise_const).reshape(1, 1, r, r)
+        if flip:
+            out[f"{pre}.filter.kernel"] = kernel.clone()
+        out[f"{pre}.style.weight"] = t(la.affine.weight)
+        out[f"{pre}.style.bias"] = t(la.affine.bias) - 1  # genforce adds the 1 at run time
+
+    for b, r in enumerate(syn.block_resolutions):
+        blk = getattr(syn, f"b{r}")
+        if b == 0:
+            layer("synthesis.layer0", blk.conv1, r, flip=False)
+        else:
+            layer(f"synthesis.layer{2 * b - 1}", blk.conv0, r, flip=True)
+            layer(f"synthesis.layer{2 * b}", blk.conv1, r, flip=False)
+        if blk.has_torgb:
+            pre = f"synthesis.output{b}"
+            out[f"{pre}.weight"], out[f"{pre}.bias"] = t(blk.torgb.weight), t(blk.torgb.bias)
+            out[f"{pre}.style.weight"] = t(blk.torgb.affine.weight)
+            out[f"{pre}.style.bias"] = t(blk.torgb.affine.bias) - 1
+    out["synthesis.upsample.kernel"] = kernel.clone()
+    return out
 
 
 def build_genforce_stylegan2(state: Mapping[str, torch.Tensor], name: str, source: str) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from .. import budget
 from ..errors import ModelLoadError
 from .safe_unpickler import PersistentRecord, restricted_load
 
@@ -117,6 +118,8 @@ def build_from_data(data: Any, name: str, source: str) -> Any:
     if not isinstance(kwargs, dict) or _plain(gen.state.get("_init_args") or ()):
         raise ModelLoadError("generator was pickled without keyword init arguments")
     state = collect_state(gen)
+    # stride-0 / overlapping views pass the storage-size check but cost their full size once used
+    budget.check(sum(budget.tensor_bytes(t) for t in state.values()), "its tensors")
     variant = detect_variant(gen, kwargs)
     try:
         if variant == "sg3":

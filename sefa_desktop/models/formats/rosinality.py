@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from ..errors import ModelLoadError
+from ..nets.loading import checked_weight
 
 # Without latent_avg (train.py files) w_avg is estimated as rosinality's scripts do,
 # mean_latent(n) = mean of mapping(randn(n, d)), from a fixed seed so it is reproducible.
@@ -43,7 +44,7 @@ def _get(state: Mapping[str, torch.Tensor], key: str, shape: tuple[int | None, .
         raise ModelLoadError(f"rosinality checkpoint is missing key '{key}' (expected shape {what})")
     if v.ndim != len(shape) or any(s is not None and int(d) != s for d, s in zip(v.shape, shape, strict=True)):
         raise ModelLoadError(f"key '{key}' has shape {tuple(v.shape)}, expected {what}")
-    return v.detach().to("cpu", torch.float32)
+    return checked_weight(key, v.detach().to("cpu"), torch.float32)
 
 
 def _check_fir(state: Mapping[str, torch.Tensor], key: str) -> None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 import collections
 import io
 import pickle
-import re
 import sys
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -37,6 +36,7 @@ import numpy as np
 import torch
 
 from ..errors import ModelLoadError
+from .containers import first_line, torch_refusal
 
 TF_CONVERT_HINT = ("this is an old TensorFlow StyleGAN pickle; convert it first with NVIDIA's "
                    "stylegan2-ada-pytorch `legacy.py --source=IN.pkl --dest=OUT.pkl` "
@@ -259,14 +259,11 @@ def _parse_plain_storage_blob(data: bytes) -> torch.TypedStorage | None:
 
 
 def _first_line(e: BaseException) -> str:
-    s = str(e).strip()
-    return s.splitlines()[0][:200] if s else type(e).__name__
+    return first_line(e)
 
 
 def _torch_refusal(e: BaseException) -> str:
-    """The 'Unsupported global: GLOBAL x.y' part of torch's long weights-only refusal, if present."""
-    m = re.search(r"GLOBAL ([\w.]+)", str(e))
-    return f"forbidden global '{m.group(1)}'" if m else _first_line(e)
+    return torch_refusal(e)
 
 
 def _checked_tensor(storage: Any, offset: Any, size: Any, stride: Any, hooks: Any) -> torch.Tensor:

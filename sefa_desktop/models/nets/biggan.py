@@ -18,7 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import budget
 from ..base import BaseGanModel, LayerInfo
+from ..bounds import check_biggan_config
 from ..errors import ModelLoadError
 from .loading import load_strict
 
@@ -250,6 +252,10 @@ def build_biggan(state: Mapping[str, torch.Tensor], cfg: BigGANConfig) -> BigGAN
     if cfg.attention_layer_position > len(cfg.layers) or not cfg.layers:
         raise ModelLoadError(f"BigGAN config: attention_layer_position {cfg.attention_layer_position} "
                              f"is outside the {len(cfg.layers)} layers")
+    check_biggan_config(cfg)
+    if budget.current() is not None:
+        with torch.device("meta"):  # what the config would allocate, before allocating it
+            budget.check_net(BigGANNet(cfg), "the BigGAN network its config.json describes")
     net = BigGANNet(cfg)
     load_strict(net, state)
     return net.eval()

@@ -24,4 +24,22 @@ def load_strict(net: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
     unexpected = [k for k in state if k not in expected]
     if unexpected:
         raise ModelLoadError(f"checkpoint has unexpected key '{unexpected[0]}'")
-    net.load_state_dict({k: state[k].float() if state[k].is_floating_point() else state[k] for k in expected})
+    net.load_state_dict({k: checked_weight(k, state[k], v.dtype) for k, v in expected.items()})
+
+
+def checked_weight(key: str, t: torch.Tensor, expected_dtype: torch.dtype) -> torch.Tensor:
+    """`t` as the network wants it: floating-point weights as float32 (float16, bfloat16 and float64
+    are converted), and all of them finite. Integer or boolean data where the network has weights,
+    and NaN/Inf anywhere, are refused naming the tensor: such a model renders black or flat images
+    and factorizes to NaN directions."""
+    if not expected_dtype.is_floating_point:
+        return t
+    if not t.is_floating_point():
+        raise ModelLoadError(f"key '{key}' holds {str(t.dtype).removeprefix('torch.')} values where the network "
+                             "has floating-point weights (a corrupt or mis-converted checkpoint?)")
+    if t.dtype != torch.float32:
+        t = t.float()
+    if t.numel() and not bool(torch.isfinite(t).all()):
+        bad = "NaN" if bool(torch.isnan(t).any()) else "infinite"
+        raise ModelLoadError(f"key '{key}' contains {bad} values (a diverged or corrupt checkpoint)")
+    return t

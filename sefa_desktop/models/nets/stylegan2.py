@@ -52,9 +52,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import budget
 from ..base import BaseGanModel, LayerInfo
+from ..bounds import check_stylegan2_config
 from ..errors import ModelLoadError
 from . import ops
+from .loading import checked_weight
 
 ARCHITECTURES = ("skip", "orig", "resnet")
 
@@ -381,11 +384,13 @@ def stylegan2_config_from_nvidia(init_kwargs: Mapping[str, Any], variant: str) -
 
 def build_stylegan2(config: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> StyleGAN2Generator:
     """Build from a config dict (keys in the module docstring) and strictly load `state` (canonical names)."""
+    check_stylegan2_config(config)
     try:
         with torch.device("meta"):  # no memory is allocated for weights we are about to replace
             net = StyleGAN2Generator(config)
-    except (KeyError, TypeError, ValueError) as e:
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as e:
         raise ModelLoadError(f"bad StyleGAN2 configuration: {type(e).__name__}: {e}") from None
+    budget.check_net(net, "the StyleGAN2 network its config describes")
     load_assign(net, state)
     return net.eval().requires_grad_(False)
 
@@ -395,8 +400,8 @@ def load_assign(net: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
     copying them into freshly allocated ones; `net` may live on the meta device."""
     expected = net.state_dict()
     load_strict_check(expected, state)
-    net.load_state_dict({k: (state[k] if state[k].dtype == torch.float32 else state[k].float()).contiguous()
-                         for k in expected}, strict=True, assign=True)
+    net.load_state_dict({k: checked_weight(k, state[k], v.dtype).contiguous() for k, v in expected.items()},
+                        strict=True, assign=True)
 
 
 def load_strict_check(expected: Mapping[str, torch.Tensor], state: Mapping[str, torch.Tensor]) -> None:

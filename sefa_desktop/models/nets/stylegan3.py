@@ -23,7 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import budget
 from ..base import LayerInfo
+from ..bounds import check_stylegan3_config
 from ..errors import ModelLoadError
 from . import ops
 from .stylegan2 import FullyConnected, MappingNetwork, NvidiaStyleModel, load_assign
@@ -212,11 +214,13 @@ def stylegan3_config_from_nvidia(init_kwargs: Mapping[str, Any]) -> dict[str, An
 
 
 def build_stylegan3(config: Mapping[str, Any], state: Mapping[str, torch.Tensor]) -> StyleGAN3Generator:
+    check_stylegan3_config({**SG3_DEFAULTS, **config})
     try:
         with torch.device("meta"):
             net = StyleGAN3Generator(config)
-    except (KeyError, TypeError, ValueError, ZeroDivisionError) as e:
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as e:
         raise ModelLoadError(f"bad StyleGAN3 configuration: {type(e).__name__}: {e}") from None
+    budget.check_net(net, "the StyleGAN3 network its config describes")
     load_assign(net, state)
     return net.eval().requires_grad_(False)
 
