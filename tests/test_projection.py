@@ -142,3 +142,23 @@ def test_cli_project_errors_are_one_line(tmp_path) -> None:
     r = _cli("project", "digiface-dcgan64", "s.png", "--space", "w+", "-o", "o.npz", cwd=tmp_path)
     assert r.returncode == 1 and "no W space" in r.stderr
     assert not (tmp_path / "o.npz").exists()
+
+
+def test_grid_and_video_take_a_latent_instead_of_a_seed(model, tmp_path) -> None:
+    from sefa_desktop.core.latents import write_latent
+
+    write_latent(tmp_path / "s3.npz", model.sample_codes(1, seed=3), model, "z")
+    assert _cli("factorize", "digiface-dcgan64", "--top", "2", "-o", "d.npz", cwd=tmp_path).returncode == 0
+    common = ("--directions", "d.npz", "--top", "2", "--steps", "3")
+    a = _cli("grid", "digiface-dcgan64", *common, "--seeds", "3", "-o", "a.png", cwd=tmp_path)
+    b = _cli("grid", "digiface-dcgan64", *common, "--latent", "s3.npz", "-o", "b.png", cwd=tmp_path)
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    assert "the latent" in b.stdout
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "a.png")), np.asarray(Image.open(tmp_path / "b.png")))
+    v = _cli("video", "digiface-dcgan64", "--directions", "d.npz", "--index", "0", "--latent", "s3.npz",
+             "--frames", "2", "-q", "-o", "v.gif", cwd=tmp_path)
+    assert v.returncode == 0, v.stderr
+    with Image.open(tmp_path / "v.gif") as im:
+        assert im.n_frames == 2
+    bad = _cli("render", "digiface-dcgan64", "--latent", "d.npz", "-o", "x.png", cwd=tmp_path)
+    assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and not (tmp_path / "x.png").exists()

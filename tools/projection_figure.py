@@ -27,7 +27,7 @@ from sefa_desktop.core.projection import ProjectionSettings, prepare_target, pro
 from sefa_desktop.core.sefa import factorize  # noqa: E402
 from sefa_desktop.models import load_model  # noqa: E402
 
-ASTRONAUT_CROP = "151,54,145"  # the face in the 512×512 portrait, eyes on the FFHQ eye line
+ASTRONAUT_CROP = "167,65,112"  # the face in the 512×512 portrait, framed as digiface frames its faces
 
 
 def main() -> int:
@@ -65,7 +65,8 @@ def main() -> int:
     print("mean absolute pixel change of the edits (0-255): " + ", ".join(f"α {a:+g}: {c:.1f}"
                                                                       for a, c in zip(alphas, change, strict=True)))
     cells = [target, mean_pixels, result.image, *edits]
-    labels = ["photo (crop)", "mean image", f"projection {result.psnr:.1f} dB", *[f"dir 0, α {a:+g}" for a in alphas]]
+    labels = ["photo (crop)", "mean image", f"projection {result.psnr:.1f} dB",
+              *[f"direction 0 at {a:+g}" for a in alphas]]
     save_png(compose_grid([cells], col_labels=labels, cell=128), args.output)
     print(f"wrote {args.output}")
     return 0
