@@ -11,7 +11,8 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q "$(TORCH_SPEC)"
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	# torch again in the same command: pip then picks a torchvision (open_clip's) that fits it
+	$(BIN)/python -m pip install -q "$(TORCH_SPEC)" -e ".[dev]"
 	touch $@
 
 install: $(BIN)/.installed

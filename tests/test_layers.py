@@ -10,7 +10,7 @@ The layers, bottom up (docs/architecture.md draws them):
     app state  presets.py, session/   what the user is working on       base, core, settings, models
     demo       demo/          the demo model's data, training, checks   base, core, settings, models
     batch      batch/         dataset renders (plan, manifest, engines) base, core, settings, models
-    gui        gui/           Qt widgets                                 base … app state
+    gui        gui/           Qt widgets                                 base … app state, demo
     commands   commands/      CLI sub-commands                           base … app state, demo, batch
     entry      __main__, app, cli, launcher, smoke                       anything
 
@@ -47,7 +47,8 @@ ALLOWED = {
     "state": {"base", "core", "settings", "models", "state"},
     "demo": {"base", "core", "settings", "models", "demo"},
     "batch": {"base", "core", "settings", "models", "batch"},
-    "gui": {"base", "core", "settings", "models", "state", "gui"},
+    # demo: the app labels the demo model's directions with its bundled predictors (gui/labels_controller.py)
+    "gui": {"base", "core", "settings", "models", "state", "demo", "gui"},
     "commands": {"base", "core", "settings", "models", "state", "demo", "batch", "commands"},
     "entry": {"base", "core", "settings", "models", "state", "demo", "batch", "gui", "commands", "entry"},
 }

@@ -83,11 +83,11 @@ def test_projection_reports_lpips(weight_files, model) -> None:
     assert all(s.lpips is not None for s in seen)
 
 
-def test_catalogue_has_both_entries_but_the_model_view_does_not() -> None:
+def test_catalogue_has_both_entries() -> None:
     from sefa_desktop.core.perceptual import LINEAR_ENTRY, VGG_ENTRY
     from sefa_desktop.models.catalogue import load_catalogue
 
     cat = load_catalogue()
     vgg, lin = cat.require(VGG_ENTRY), cat.require(LINEAR_ENTRY)
     assert vgg.filename.endswith(".safetensors") and lin.filename.endswith(".pth")
-    assert "perceptual" not in cat.by_family()
+    assert [e.name for e in cat.by_family()["perceptual"]] == [VGG_ENTRY, LINEAR_ENTRY]

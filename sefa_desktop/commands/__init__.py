@@ -11,6 +11,9 @@ COMMAND_MODULES = [
     "presets",
     "page",
     "evaluate",
+    "boundary",
+    "compare",
+    "label",
     "batch",
     "project",
 ]

@@ -101,6 +101,7 @@ def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
     p.add_argument("--size", type=int, default=None, help=size_help)
     p.add_argument("--allow-other-model", action="store_true",
                    help="use directions computed for another model of the same latent size")
+    add_hold_arg(p)
 
 
 def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, list[int]]:
@@ -113,8 +114,51 @@ def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, li
         raise ValueError("--size must be between 8 and 2048")
     model = load_model(args.model, device=args.device)
     dirs = load_directions(args.directions, model, args.allow_other_model)
-    indices = args.index if args.index else list(range(min(args.top, len(dirs))))
+    hold = getattr(args, "hold", None) or []
+    # --top K with --hold: the held directions are left out of the rows, the others fill up to K
+    indices = args.index if args.index else [i for i in range(len(dirs)) if i not in hold][:args.top]
     bad = [i for i in indices if not 0 <= i < len(dirs)]
     if bad:
         raise ValueError(f"direction {bad[0]} does not exist (the file has 0..{len(dirs) - 1})")
-    return model, dirs, indices
+    return model, hold_directions(dirs, hold, indices), indices
+
+
+def parse_hold(text: str) -> list[int]:
+    """'0,3' → [0, 3]: directions held fixed while editing along the others."""
+    try:
+        out = [int(p) for p in text.replace(" ", "").split(",") if p]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad --hold '{text}': use indices, e.g. 0,3") from None
+    if not out:
+        raise argparse.ArgumentTypeError("--hold needs at least one direction index")
+    return out
+
+
+def add_hold_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hold", type=parse_hold, default=None, metavar="J,K,…",
+                   help="hold these directions (indices into the same file) fixed: every edited direction "
+                        "is orthogonalised against their span and renormalised (InterFaceGAN's conditional edit)")
+
+
+def hold_directions(dirs: DirectionSet, hold: list[int] | None, edited: list[int]) -> DirectionSet:
+    """A copy of `dirs` whose `edited` directions are replaced by `hold_fixed(n_i, held)`; the others
+    are unchanged. A held direction cannot also be edited (nothing would be left of it)."""
+    from ..core.editing import hold_fixed
+
+    if not hold:
+        return dirs
+    bad = [j for j in hold if not 0 <= j < len(dirs)]
+    if bad:
+        raise ValueError(f"--hold: direction {bad[0]} does not exist (the file has 0..{len(dirs) - 1})")
+    both = sorted(set(hold) & set(edited))
+    if both:
+        raise ValueError(f"direction {both[0]} is both held (--hold) and edited: hold other directions")
+    held = dirs.vectors[sorted(set(hold))]
+    vectors = dirs.vectors.copy()
+    labels = list(dirs.labels)
+    tag = "⊥" + ",".join(str(j) for j in sorted(set(hold)))
+    for i in sorted(set(edited)):
+        vectors[i] = hold_fixed(dirs.vectors[i], held)
+        labels[i] = f"{dirs.label(i)} {tag}"
+    return DirectionSet(vectors, dirs.values, dirs.layers, dirs.method, dirs.model_name, dirs.model_family,
+                        dirs.model_fingerprint, dirs.created_at, labels)

@@ -37,17 +37,11 @@ def run_catalog() -> int:
 
     cat = load_catalogue()
     folder = models_cache_dir()
-    groups = cat.by_family()
-    models = sum(len(v) for v in groups.values())
-    for e in cat:  # weights that are not generators (projection's LPIPS), after the models
-        if e.family not in cat.families():
-            groups.setdefault(e.family, []).append(e)
-    for family, entries in groups.items():
+    for family, entries in cat.by_family().items():
         print(f"{family}: {len(entries)}")
         for e in entries:
             res = f"{e.resolution}px" if e.resolution else "?"
             mark = "  [downloaded]" if e.is_present(folder) else ""
             print(f"  {e.name:34s} {family:10s} {res:>6s} {format_size(e.size):>9s}  {e.dataset or '?'}{mark}")
-    others = f" and {len(cat) - models} other weight files" if len(cat) > models else ""
-    print(f"{models} models{others}; download with `sefa-desktop download NAME` into {folder}")
+    print(f"{len(cat)} models; download with `sefa-desktop download NAME` into {folder}")
     return 0

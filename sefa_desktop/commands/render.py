@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_latent_arg, add_model_arg, check_output, latent_codes, load_directions, parse_edit
+from .common import (
+    add_hold_arg,
+    add_latent_arg,
+    add_model_arg,
+    check_output,
+    hold_directions,
+    latent_codes,
+    load_directions,
+    parse_edit,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="move along direction I by ALPHA (repeatable)")
     p.add_argument("--allow-other-model", action="store_true",
                    help="use directions computed for another model of the same latent size")
+    add_hold_arg(p)
     p.add_argument("-o", "--output", required=True, help="output .png")
     p.set_defaults(func=run)
 
@@ -32,8 +42,8 @@ def run(args: argparse.Namespace) -> int:
     from ..models import load_model
 
     out = check_output(args.output, (".png",))
-    if args.edit and not args.directions:
-        raise ValueError("--edit needs --directions")
+    if (args.edit or args.hold) and not args.directions:
+        raise ValueError("--edit and --hold need --directions")
     model = load_model(args.model, device=args.device)
     codes = latent_codes(args, model)
     if codes is None:
@@ -41,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     edits = []
     if args.directions:
         dirs = load_directions(args.directions, model, args.allow_other_model)
+        dirs = hold_directions(dirs, args.hold, [i for i, _ in args.edit if 0 <= i < len(dirs)])
         for i, alpha in args.edit:
             if not 0 <= i < len(dirs):
                 raise ValueError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
@@ -50,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
                    model.image_range)[0]
     recipe = edit_recipe(args.model, args.seed, args.truncation, args.noise, args.directions, args.edit,
                          labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None,
+                         **({"hold": sorted(set(args.hold))} if args.hold else {}),
                          **({"latent": args.latent, "latent_index": args.latent_index} if args.latent else {}))
     save_preview(img, out, recipe)
     print(f"wrote {out} ({img.shape[1]}×{img.shape[0]})")

@@ -11,7 +11,15 @@ import sys
 import threading
 import time
 
-from .common import add_latent_arg, add_model_arg, check_output, latent_codes, load_directions
+from .common import (
+    add_hold_arg,
+    add_latent_arg,
+    add_model_arg,
+    check_output,
+    hold_directions,
+    latent_codes,
+    load_directions,
+)
 
 
 def parse_keyframe(text: str) -> dict[int, float]:
@@ -57,6 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--crf", type=int, default=None, help="quality for MP4/WebM (lower = better)")
     p.add_argument("--batch", type=int, default=8, help="images per rendering batch")
     p.add_argument("--allow-other-model", action="store_true")
+    add_hold_arg(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.add_argument("-o", "--output", required=True, help="output .mp4, .webm, .gif or .webp")
     p.set_defaults(func=run)
@@ -109,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
     if base is not None and args.seeds:
         raise ValueError("--latent makes a video of one picture: drop --seeds")
     keyframes = args.keyframe or [{args.index: args.range[0]}, {args.index: args.range[1]}]
+    moved = sorted({i for k in keyframes for i in k if 0 <= i < len(dirs)})
+    dirs = hold_directions(dirs, args.hold, moved)
     spec = VideoSpec(directions=dirs, keyframes=keyframes, seeds=args.seeds or [args.seed], frames=args.frames,
                      fps=args.fps, pingpong=args.pingpong, size=args.size, caption=args.caption,
                      truncation_psi=args.truncation, noise_mode=args.noise, batch=args.batch, codec=args.codec,

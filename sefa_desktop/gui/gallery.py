@@ -29,7 +29,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
+from PySide6.QtGui import QFont, QFontMetrics, QImage, QKeyEvent, QMouseEvent, QPainter, QPainterPath, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLineEdit,
@@ -86,6 +86,25 @@ def card_geometry(rect: QRect, steps: int) -> CardGeometry:
     return CardGeometry(info, name, bar, strip, thumbs)
 
 
+def suggestion_rects(g: CardGeometry, texts: list[str], metrics: QFontMetrics) -> list[QRect]:
+    """Where a card's label chips sit (under its name), shared by painting and hit-testing."""
+    out, x = [], g.name.left()
+    top = g.name.bottom() + 2
+    for t in texts:
+        w = metrics.horizontalAdvance(t) + 10
+        if x + w > g.info.right() + 1 and out:
+            break  # what does not fit is in the tooltip
+        out.append(QRect(x, top, min(w, g.info.right() - x), metrics.height() + 2))
+        x += w + 3
+    return out
+
+
+def chip_font(base: QFont) -> QFont:
+    f = QFont(base)
+    f.setPointSizeF(f.pointSizeF() * 0.8)
+    return f
+
+
 def thumb_pixmap(image: QImage, size: int, dpr: float) -> QPixmap:
     """A thumbnail from the worker (already rounded and at size × dpr there, off the GUI thread)."""
     if image.width() != int(round(size * dpr)):
@@ -112,6 +131,8 @@ class DirectionModel(QAbstractListModel):
         self.alphas: dict[int, float] = {}
         self.context: tuple | None = None
         self.dpr = 1.0  # device pixels per logical pixel of the view showing us
+        self.suggestions: dict[int, list[str]] = {}  # automatic labels per row (gui/labels_controller.py)
+        self.pinned: set[int] = set()  # rows held fixed while editing the others
 
     def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
         self.beginResetModel()
@@ -119,8 +140,19 @@ class DirectionModel(QAbstractListModel):
         self.names = list(names) if names else [""] * len(self.values)
         self.thumbs.clear()
         self.alphas.clear()
+        self.suggestions = {}
+        self.pinned = set()
         self.context = None
         self.endResetModel()
+
+    def set_suggestions(self, suggestions: dict[int, list[str]]) -> None:
+        self.suggestions = {int(r): list(t) for r, t in suggestions.items()}
+        self.rowsChanged.emit([])
+
+    def set_pinned(self, rows: set[int]) -> None:
+        if set(rows) != self.pinned:
+            self.pinned = set(rows)
+            self.rowsChanged.emit([])
 
     def set_context(self, context: tuple) -> None:
         """A new sample/direction set: old thumbnails no longer apply."""
@@ -184,8 +216,13 @@ class DirectionModel(QAbstractListModel):
         if role == AlphaRole:
             return self.alphas.get(row)
         if role == Qt.ItemDataRole.ToolTipRole:
+            extra = ""
+            if row in self.suggestions:
+                extra += " Labels: " + ", ".join(self.suggestions[row]) + " (click one to name the card)."
+            if row in self.pinned:
+                extra += " Pinned: other edits keep it fixed."
             return (f"Direction {row}: eigenvalue {self.values[row]:.4g}. Drag sideways to edit, "
-                    "double-click a thumbnail to add it, F2 to rename.")
+                    "double-click a thumbnail to add it, F2 to rename." + extra)
         return None
 
     def setData(self, index: QModelIndex | QPersistentModelIndex, value, role: int = Qt.ItemDataRole.EditRole):
@@ -246,6 +283,21 @@ class CardDelegate(QStyledItemDelegate):
         p.setPen(text if model.names[row] else muted)
         name = p.fontMetrics().elidedText(model.name(row), Qt.TextElideMode.ElideRight, g.name.width())
         p.drawText(g.name, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+        if row in model.pinned:
+            p.setPen(accent)
+            p.drawText(QRect(g.info.left(), g.info.top(), g.info.width() - 4, 20), Qt.AlignmentFlag.AlignRight,
+                       "pinned")
+        chips = model.suggestions.get(row)
+        if chips:
+            cf = chip_font(option.font)
+            p.setFont(cf)
+            for t, r in zip(chips, suggestion_rects(g, chips, QFontMetrics(cf)), strict=False):
+                chip = QPainterPath()
+                chip.addRoundedRect(QRectF(r), 4, 4)
+                p.fillPath(chip, pal.color(QPalette.ColorRole.Midlight))
+                p.setPen(text)
+                p.drawText(r.adjusted(5, 0, -2, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                           p.fontMetrics().elidedText(t, Qt.TextElideMode.ElideRight, r.width() - 7))
         small = QFont(option.font)
         small.setPointSizeF(small.pointSizeF() * 0.85)
         p.setFont(small)
@@ -329,6 +381,7 @@ class DirectionGallery(QWidget):
     alphaDragged = Signal(int, float)  # row, α while dragging (draft preview)
     alphaCommitted = Signal(int, float)  # row, α on release / key / double-click
     thumbnailsWanted = Signal(list)  # rows in view without thumbnails
+    suggestionClicked = Signal(int, int)  # row, which of its label chips
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -412,6 +465,23 @@ class DirectionGallery(QWidget):
                 return a
         return None
 
+    def suggestion_rect(self, row: int, i: int) -> QRect | None:
+        """Where label chip `i` of `row` is in the viewport (None: not shown)."""
+        texts = self.model.suggestions.get(row, [])
+        g = card_geometry(self.view.visualRect(self.model.index(row)), len(self.alphas))
+        rects = suggestion_rects(g, texts, QFontMetrics(chip_font(self.view.font())))
+        return rects[i] if 0 <= i < len(rects) else None
+
+    def suggestion_at(self, index: QModelIndex, pos: QPoint) -> int | None:
+        texts = self.model.suggestions.get(index.row())
+        if not texts:
+            return None
+        g = card_geometry(self.view.visualRect(index), len(self.alphas))
+        for i, r in enumerate(suggestion_rects(g, texts, QFontMetrics(chip_font(self.view.font())))):
+            if r.contains(pos):
+                return i
+        return None
+
     def _alpha_per_pixel(self, index: QModelIndex) -> float:
         g = card_geometry(self.view.visualRect(index), len(self.alphas))
         span = max(1, g.thumbs[-1].center().x() - g.thumbs[0].center().x())
@@ -432,6 +502,10 @@ class DirectionGallery(QWidget):
             index = self.view.indexAt(pos)
             if not index.isValid():
                 return False
+            chip = self.suggestion_at(index, pos)
+            if chip is not None:
+                self.suggestionClicked.emit(index.row(), chip)
+                return True
             thumb = self.thumb_alpha_at(index, pos)
             current = self.model.alphas.get(index.row(), 0.0)
             self.drag_serial += 1

@@ -132,6 +132,10 @@ class MainWindow(QMainWindow):
         self.exports = ExportController(self, self)
         self.presets = PresetsController(self, self)
         self.modelLoadFailed.connect(self.presets.on_load_failed)
+        # Labels, text search, pins, comparison and marks → boundaries (gui/meaning.py).
+        from .meaning import install_meaning
+
+        self.labels, self.marks = install_meaning(self)
         self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
         restore_layout(self, self.qsettings)
@@ -294,6 +298,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         self.exports.shutdown()
+        self.labels.shutdown()
         if self.catalogue_view is not None:
             self.catalogue_view.shutdown()
         self.render.shutdown()

@@ -72,12 +72,21 @@ def _fit(vector: np.ndarray, code_dim: int) -> np.ndarray:
 
 
 def _held(vector: np.ndarray, holds: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The edit direction with the pinned directions' components removed (unit length again)."""
-    if not holds:
+    """The edit direction with the pinned directions' components removed (unit length again). A pinned
+    direction itself is held against the others only (its own card still moves along it); one that is
+    a combination of the others has nothing left to move: zero."""
+    v = np.asarray(vector, np.float32)
+    unit = v / max(float(np.linalg.norm(v)), 1e-12)
+    others = [np.asarray(h, np.float32) for h in holds
+              if abs(float(unit @ (h / max(float(np.linalg.norm(h)), 1e-12)))) < 1 - 1e-6]
+    if not others:
         return vector
     from ..core.editing import hold_fixed
 
-    return hold_fixed(vector, np.stack([np.asarray(h, np.float32) for h in holds]))
+    try:
+        return hold_fixed(v, np.stack(others))
+    except ValueError:
+        return np.zeros_like(v)
 
 
 def available_devices() -> list[str]:

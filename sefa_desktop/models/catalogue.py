@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from ..resources import resources_dir
 
 GENERATOR_FAMILIES = ("dcgan", "pggan", "stylegan", "stylegan2", "stylegan3", "biggan")
-# "perceptual": weights for projection's LPIPS loss — downloadable, not models to open
-FAMILIES = GENERATOR_FAMILIES + ("perceptual",)
+# Not generators: CLIP weights for labels and text search (models/clip.py); VGG16 and LPIPS weights for
+# projection's perceptual loss (core/perceptual.py)
+FAMILIES = (*GENERATOR_FAMILIES, "clip", "perceptual")
 CATALOGUE_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
@@ -88,16 +89,13 @@ class Catalogue:
         return entry
 
     def families(self) -> list[str]:
-        """Generator families present (what the model catalogue view groups by)."""
         seen = {e.family for e in self.entries}
-        return [f for f in GENERATOR_FAMILIES if f in seen]
+        return [f for f in FAMILIES if f in seen]
 
     def by_family(self) -> dict[str, list[CatalogueEntry]]:
-        """Generator entries by family; other weights (perceptual) are downloads, not models."""
         out: dict[str, list[CatalogueEntry]] = {f: [] for f in self.families()}
         for e in self.entries:
-            if e.family in out:
-                out[e.family].append(e)
+            out[e.family].append(e)
         return out
 
     def with_entries(self, extra: Iterable[CatalogueEntry]) -> Catalogue:

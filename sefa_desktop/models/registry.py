@@ -119,12 +119,15 @@ def _read_container(path: Path, source: str, bundled: BundledModel | None) -> Ba
 
 def _catalogue_path(name: str) -> Path | None:
     """A catalogue entry's downloaded file; a known entry not yet downloaded is a clear error."""
-    from .catalogue import load_catalogue_or_empty
+    from .catalogue import GENERATOR_FAMILIES, load_catalogue_or_empty
 
     catalogue, _ = load_catalogue_or_empty()
     entry = catalogue.get(name)
     if entry is None:
         return None
+    if entry.family not in GENERATOR_FAMILIES:
+        raise ModelLoadError(f"'{name}' is not a generator but {entry.family} weights "
+                             "(for labels and text search)")
     if entry.is_present():
         return entry.local_path()
     raise ModelLoadError(f"'{name}' is in the model catalogue but not downloaded yet: "

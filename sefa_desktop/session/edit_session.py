@@ -143,6 +143,32 @@ class EditSession:
         self._notify(DIRECTIONS)
         return state
 
+    def append_directions(self, vectors: np.ndarray, labels: Iterable[str], values: np.ndarray | None = None,
+                          kind: str | None = None) -> DirectionSetState:
+        """New cards at the end of a set (the shown one by default): a text direction, a boundary from
+        marks. The set keeps its id, so edits and pins of its other rows stay as they are."""
+        from ..core.directions import DirectionSet
+
+        d = self.sets.get(kind or self.active_kind)
+        if d is None:
+            raise ValueError("no direction set to add to")
+        vectors = np.asarray(vectors, np.float32).reshape(-1, d.vectors.shape[1])
+        labels = list(labels)[: len(vectors)]
+        labels += [""] * (len(vectors) - len(labels))
+        values = np.zeros(len(vectors), np.float32) if values is None else np.asarray(values, np.float32)
+        all_vectors = np.concatenate([d.vectors, vectors])
+        all_values = np.concatenate([d.values, values])
+        all_labels = tuple(d.labels) + tuple(labels)
+        old = d.dirset
+        dirset = DirectionSet(all_vectors, all_values, d.layers, labels=list(all_labels),
+                              **({} if old is None else dict(method=old.method, model_name=old.model_name,
+                                                             model_family=old.model_family,
+                                                             model_fingerprint=old.model_fingerprint)))
+        state = replace(d, vectors=all_vectors, values=all_values, labels=all_labels, dirset=dirset)
+        self.sets[d.kind] = state
+        self._notify(DIRECTIONS)
+        return state
+
     def set_label(self, set_id: int, row: int, name: str) -> None:
         """Rename a direction: its card and every active edit of it."""
         name = name.strip()
