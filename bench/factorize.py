@@ -62,13 +62,20 @@ class BenchModel:
     """The minimum factorize() needs: selector_weight(layers), num_layers, layers."""
 
     def __init__(self, weights: list[np.ndarray]) -> None:
-        self.weights = [torch.from_numpy(w) for w in weights]
+        # Held as parameters of a torch module, like a loaded model's: the Gram cache then checks
+        # for changed weights by their version counters instead of comparing every element.
+        self.net = torch.nn.ParameterList([torch.nn.Parameter(torch.from_numpy(w), requires_grad=False)
+                                           for w in weights])
+        self.weights = list(self.net)
         self.num_layers = len(weights)
         self.layers = list(range(self.num_layers))
 
+    def modules(self) -> list[torch.nn.Module]:
+        return [self.net]
+
     def selector_weight(self, layers=None):
         rows = range(self.num_layers) if layers is None else layers
-        return torch.cat([self.weights[i] for i in rows])
+        return torch.cat([self.weights[i].detach() for i in rows])
 
 
 def official(weights: list[np.ndarray], layers: list[int]) -> tuple[np.ndarray, np.ndarray]:

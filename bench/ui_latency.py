@@ -200,15 +200,15 @@ def main() -> int:
     vp = view.viewport()
     g = card_geometry(view.visualRect(w.gallery.model.index(0)), len(w.gallery.alphas))
     start = g.thumbs[len(g.thumbs) // 2].center()
-    first_gen = w._preview_gen
+    first_gen = w.render.preview_gen
     lat_start = len(w.frame_latencies_ms)
     send_mouse(vp, QEvent.Type.MouseButtonPress, start)
     for i in range(1, 201):
         dx = int(140 * math.sin(i / 200 * 6.283)) + (4 if i == 1 else 0)
         send_mouse(vp, QEvent.Type.MouseMove, start + QPoint(dx, 0))
         pump(app, 1 / 60)
-    last_drag_gen = w._preview_gen
-    wait_until(app, lambda: w._shown_gen >= last_drag_gen)
+    last_drag_gen = w.render.preview_gen
+    wait_until(app, lambda: w.render.shown_gen >= last_drag_gen)
     drag_lat = w.frame_latencies_ms[lat_start:]
     requested = last_drag_gen - first_gen
     rendered = len(drag_lat)

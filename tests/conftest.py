@@ -65,3 +65,29 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(old)
+
+
+class JobGate:
+    """While `held`, a GUI job (gui/jobs.JobRunner) stops after its first progress report and waits
+    for Cancel: a cancel test then cannot race the job's completion. Not held: jobs run freely."""
+
+    def __init__(self) -> None:
+        self.held = True
+
+
+@pytest.fixture
+def job_gate(monkeypatch: pytest.MonkeyPatch) -> JobGate:
+    from sefa_desktop.gui import jobs
+
+    gate = JobGate()
+    report = jobs._JobWorker._report
+
+    def held_report(self, done: int, total: int) -> None:
+        report(self, done, total)
+        if gate.held and done >= 1:
+            self.cancel.wait(60)  # set by the test's Cancel (or Esc) on the GUI thread
+            if self.cancel.is_set():
+                raise jobs.JobCancelled
+
+    monkeypatch.setattr(jobs._JobWorker, "_report", held_report)
+    return gate

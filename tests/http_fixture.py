@@ -16,6 +16,8 @@ class Route:
     cut_after: int | None = None      # first request: send this many body bytes, then drop the connection
     chunk_delay: float = 0.0          # seconds between 4 KiB chunks
     stall: float = 0.0                # sleep after the headers, before any body byte
+    hold_after: int | None = None     # body bytes to send before waiting for `gate` (cancel tests)
+    gate: threading.Event | None = None
     redirect_to: str | None = None
     etag: str | None = '"v1"'
     requests: list[dict] = field(default_factory=list)   # per request: headers + bytes sent
@@ -74,6 +76,9 @@ class LocalServer:
                         piece = body[i:min(i + 4096, limit)]
                         self.wfile.write(piece)
                         record["sent"] += len(piece)
+                        if route.gate is not None and route.hold_after is not None \
+                                and record["sent"] >= route.hold_after:
+                            route.gate.wait(30)  # hold the rest until the test says so
                         if route.chunk_delay:
                             time.sleep(route.chunk_delay)
                     self.wfile.flush()

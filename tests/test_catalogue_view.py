@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -76,8 +77,9 @@ def test_cancel_then_failure_message(qtbot, xdg):
     from sefa_desktop.gui.catalogue_view import CatalogueView
 
     data = os.urandom(400_000)
+    gate = threading.Event()  # the server holds the body after 64 KiB until the test has pressed Cancel
     with LocalServer() as server:
-        server.add("/big.pth", data=data, chunk_delay=0.01)
+        server.add("/big.pth", data=data, hold_after=64 * 1024, gate=gate)
         cat = load_catalogue().with_entries([_entry("slow-model", server.url("/big.pth"), data),
                                              _entry("gone-model", server.url("/gone.pth"), data)])
         view = CatalogueView(cat, policy=RetryPolicy(timeout=5, attempts=1))
@@ -88,6 +90,7 @@ def test_cancel_then_failure_message(qtbot, xdg):
         assert view.cancel_button.isEnabled()
         with qtbot.waitSignal(view.download_failed, timeout=10_000) as failed:
             view.cancel_button.click()
+            gate.set()  # only now can the download move on: it sees the cancel before it could finish
         assert "cancelled" in failed.args[1] and not view.is_downloading()
         assert view.download_button.isEnabled()
 

@@ -7,7 +7,6 @@ import json
 import os
 import socket
 import threading
-import time
 import urllib.error
 
 import pytest
@@ -120,11 +119,11 @@ def test_mirror_used_after_404(server, tmp_path):
 
 
 def test_slow_server_hits_timeout_and_gives_up(server, tmp_path):
-    route = server.add("/slow.pth", data=DATA, stall=1.5)
-    t0 = time.monotonic()
+    # The server would send everything after its stall; "timed out" (rather than a finished download)
+    # shows the client gave up first, on each of its 2 attempts. No clock in the assertions.
+    route = server.add("/slow.pth", data=DATA, stall=3.0)
     with pytest.raises(DownloadError, match="timed out.*gave up after 2 attempts"):
         download(server.url("/slow.pth"), tmp_path / "s.pth", policy=RetryPolicy(timeout=0.3, attempts=2, backoff=0.01))
-    assert time.monotonic() - t0 < 1.5
     assert len(route.requests) == 2
     assert not (tmp_path / "s.pth").exists()
 

@@ -35,7 +35,7 @@ def test_dialog_exports_with_progress(qtbot, model, tmp_path: Path) -> None:
         assert sum(1 for _ in c.decode(video=0)) == 10
 
 
-def test_dialog_cancel_leaves_previous_file(qtbot, model, tmp_path: Path) -> None:
+def test_dialog_cancel_leaves_previous_file(qtbot, model, tmp_path: Path, job_gate) -> None:
     target = tmp_path / "clip.gif"
     target.write_bytes(b"old")
     dlg = VideoExportDialog(model, factorize(model, k=3))

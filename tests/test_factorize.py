@@ -214,3 +214,22 @@ def test_sefa_is_the_method_factorize_computes():
     d = factorize(model, layers=[0, 3, 4])
     assert np.allclose(d.vectors, vectors.numpy(), atol=1e-5)
     assert np.allclose(d.values, values.clamp_min(0).numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_gram_cache_notices_in_place_changes_of_a_loaded_models_parameters():
+    from sefa_desktop.core.sefa import sefa
+    from sefa_desktop.models import load_model
+
+    model = load_model("cartoon-faces-sg2-32")
+    rows = [0, 1, 2]
+    factorize(model)  # warm: the full Gram and per-row Grams are cached
+    before = factorize(model, layers=rows)
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():  # as an optimiser step or load_state_dict would
+        for module in model.modules():
+            for p in module.parameters():
+                p.add_(torch.randn(p.shape, generator=g).to(p.dtype) * 0.5)
+    after = factorize(model, layers=rows)
+    values, vectors = sefa(model.selector_weight(rows))  # computed from scratch, no cache
+    assert np.allclose(after.vectors[:5], vectors.numpy()[:5], atol=1e-4)
+    assert not np.allclose(np.abs(before.vectors[0]), np.abs(after.vectors[0]), atol=1e-3)

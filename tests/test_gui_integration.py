@@ -59,8 +59,9 @@ def add_edit(w: MainWindow, row: int, alpha: float) -> None:
 
 
 # -- video --------------------------------------------------------------------------------------------
-def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
+def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path, job_gate):
     w = window
+    job_gate.held = False
     add_edit(w, 2, 1.5)
     w.preview.seed.setValue(4)
     menu_action(w, w.export_menu, "Edit Video…").trigger()
@@ -83,7 +84,9 @@ def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
     w.preview.seed.setValue(5)
     qtbot.waitUntil(lambda: w.render.shown_gen > shown, timeout=TIMEOUT)
 
-    # Cancel half-way: nothing under the target name, nothing left beside it
+    # Cancel half-way: nothing under the target name, nothing left beside it (the job waits after its
+    # first frame until Cancel: injected, not raced)
+    job_gate.held = True
     target = tmp_path / "long.webm"
     dlg.format.setCurrentIndex(0)
     dlg.path.setText(str(target))
@@ -109,8 +112,9 @@ def test_edit_video_from_the_menu_then_cancel(qtbot, window, tmp_path):
 
 
 # -- grid and page ------------------------------------------------------------------------------------
-def test_gallery_grid_and_html_page(qtbot, window, tmp_path):
+def test_gallery_grid_and_html_page(qtbot, window, tmp_path, job_gate):
     w = window
+    job_gate.held = False
     w.gallery.model.setData(w.gallery.model.index(0), "smile")  # F2 on the card
     for label, name in (("Gallery Grid (.png)…", "grid.png"), ("HTML Page…", "page.html")):
         menu_action(w, w.export_menu, label).trigger()
@@ -130,7 +134,8 @@ def test_gallery_grid_and_html_page(qtbot, window, tmp_path):
     page = (tmp_path / "page.html").read_text()
     assert "smile" in page and len(list((tmp_path / "page_files").glob("*.png"))) == 2 * 2 * 3
 
-    # Cancel of a page export leaves no page and no images
+    # Cancel of a page export leaves no page and no images (the job waits for Cancel after its first step)
+    job_gate.held = True
     menu_action(w, w.export_menu, "HTML Page…").trigger()
     dlg = w.exports.dialog
     dlg.count.setValue(100)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 pytest.importorskip("pytestqt")
 
+from fakes import FakeStyleModel  # noqa: E402
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent, QImage, QKeySequence, QMouseEvent  # noqa: E402
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: E402
@@ -15,42 +15,15 @@ from PySide6.QtWidgets import QAbstractItemView, QApplication, QWidget  # noqa: 
 from sefa_desktop.gui.gallery import card_geometry  # noqa: E402
 from sefa_desktop.gui.layer_tree import preset_rows  # noqa: E402
 from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
-from sefa_desktop.models import BaseGanModel, LayerInfo, load_model  # noqa: E402
+from sefa_desktop.models import load_model  # noqa: E402
 
 TIMEOUT = 20_000
 
 
-class FakeStyleModel(BaseGanModel):
-    """A tiny style-like generator: 6 W+ rows at 4/8/16 px, each with its own random affine."""
-
-    family = "stylegan2"
-    edit_space = "w"
-
-    def __init__(self) -> None:
-        super().__init__()
-        g = torch.Generator().manual_seed(7)
-        self.name = "fake-style"
-        self.source = "fake:style"
-        self.z_dim = self.w_dim = 16
-        self.num_layers = 6
-        self.resolution = 16
-        self.layers = [LayerInfo(i, f"style {i}", r) for i, r in enumerate((4, 4, 8, 8, 16, 16))]
-        self.affines = [torch.randn(12, 16, generator=g) for _ in range(6)]
-        self.mix = torch.randn(6 * 16, 3 * 16 * 16, generator=g) * 0.1
-
-    def codes(self, z, truncation_psi=1.0, truncation_layers=None, c=None):
-        w = self._as_tensor(z) * 0.5
-        return (w * truncation_psi).unsqueeze(1).repeat(1, self.num_layers, 1)
-
-    def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
-        return torch.tanh(codes.reshape(codes.shape[0], -1) @ self.mix).reshape(-1, 3, 16, 16)
-
-    def selector_weight(self, layers=None, compat=None):
-        return torch.cat([self.affines[i] for i in self.check_layers(layers)])
-
-
 def fake_loader(source: str, device: str):
-    return FakeStyleModel() if source == "fake:style" else load_model(source, device)
+    if source == "fake:style":  # rows at 4, 4, 8, 8, 16, 16 px
+        return FakeStyleModel(seed=7, name="fake-style", family="stylegan2", source=source)
+    return load_model(source, device)
 
 
 @pytest.fixture

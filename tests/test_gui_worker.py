@@ -85,6 +85,64 @@ def test_cuda_oom_at_batch_one_falls_back_to_cpu(qtbot):
     assert devices == ["cpu"] and "CPU" in notices[-1]
 
 
+def test_batch_size_is_restored_after_a_device_switch_or_another_model(qtbot):
+    from sefa_desktop.gui.requests import DeviceRequest, LoadRequest
+    from sefa_desktop.gui.worker import BATCH
+
+    w = make_worker(TinyModel(oom_above=2), "cuda")
+    w._synthesize(torch.zeros(6, 8), SampleSpec(), None)
+    assert w.batch == 2  # halved twice on out-of-memory
+    w._do_device(1, DeviceRequest("cpu"))
+    assert w.batch == BATCH
+    w.batch = 2
+    w.loader = lambda source, device: TinyModel()
+    w._do_load(w.box.latest("load"), LoadRequest("tiny"))
+    assert w.batch == BATCH and w.model is not None and w.model.name == "tiny"
+
+
+class _BuggyEarlyExit(TinyModel):
+    """A family whose early exit has a bug (a TypeError inside, not a missing parameter)."""
+
+    def _synthesize(self, codes, noise_mode, truncation_psi, max_resolution):
+        if max_resolution is not None:
+            raise TypeError("unsupported operand type(s) for *: 'NoneType' and 'int'")
+        return super()._synthesize(codes, noise_mode, truncation_psi, max_resolution)
+
+
+def test_a_bug_in_the_early_exit_is_reported_not_hidden_by_a_full_render(qtbot):
+    w = make_worker(_BuggyEarlyExit())
+    with pytest.raises(TypeError, match="NoneType"):
+        w._synthesize(torch.zeros(2, 8), SampleSpec(), 4)
+
+
+def test_a_model_without_early_exit_renders_in_full(qtbot):
+    class NoEarlyExit:  # duck-typed: synthesize() knows no max_resolution
+        device = "cpu"
+        resolution = 8
+
+        def synthesize(self, codes, noise_mode="const", truncation_psi=None):
+            return torch.zeros(codes.shape[0], 3, 8, 8)
+
+    w = make_worker(NoEarlyExit())
+    assert len(w._synthesize(torch.zeros(2, 8), SampleSpec(), 4)) == 2
+
+
+class _BuggyPrefix(TinyModel):
+    edit_space = "w"
+
+    def prefix_state(self, codes, row, noise_mode="const"):
+        raise ValueError("shape mismatch in a bugged prefix")
+
+    def synthesize_from(self, prefix, codes, max_resolution=None):
+        raise AssertionError("never reached")
+
+
+def test_a_bug_in_the_prefix_path_is_reported_not_hidden(qtbot):
+    w = make_worker(_BuggyPrefix())
+    with pytest.raises(ValueError, match="bugged prefix"):
+        w._synthesize(torch.zeros(1, 8), SampleSpec(), None, prefix_row=2)
+
+
 def test_nan_output_is_reported_and_the_worker_keeps_serving(qtbot):
     model = TinyModel(nan=True)
     w = make_worker(model)

@@ -56,8 +56,10 @@ def test_first_run_shows_welcome_without_covering_any_pane(make_window) -> None:
         assert not panel.intersects(_global_rect(pane)), pane.objectName()
     # A point in the gallery list is the list's, not the panel's: input reaches the pane.
     centre = w.gallery.view.viewport().rect().center()
-    hit = QApplication.widgetAt(w.gallery.view.viewport().mapToGlobal(centre))
-    assert hit is None or hit is w.gallery.view.viewport() or w.gallery.view.isAncestorOf(hit)
+    # childAt walks the window's own widget tree (widgetAt needs a real screen and answers None offscreen)
+    hit = w.childAt(w.gallery.view.viewport().mapTo(w, centre))
+    assert hit is not None and (hit is w.gallery.view.viewport() or w.gallery.view.isAncestorOf(hit))
+    assert not (hit is w.welcome or w.welcome.isAncestorOf(hit))
     assert not w.welcome.isModal() and not w.welcome.isWindow()
 
 

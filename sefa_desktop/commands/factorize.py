@@ -5,17 +5,19 @@ from __future__ import annotations
 import argparse
 import time
 
+from . import factorize_region as region_cmd
 from .common import add_model_arg, parse_layers
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("factorize", help="compute SeFa (or PCA) directions and save them",
                        description="Closed-form factorization of the model's selector weights on the "
-                                   "chosen W+ rows; writes a directions file.")
+                                   "chosen W+ rows; writes a directions file. With --region or --mask: the "
+                                   "directions that change that area of the image and leave the rest alone.")
     add_model_arg(p)
     p.add_argument("--layers", default="all", help="W+ rows, e.g. 0-3,8 or all (default all)")
     p.add_argument("--top", type=int, default=None, metavar="K", help="keep the top K directions")
-    p.add_argument("--method", choices=["sefa", "pca"], default="sefa",
+    p.add_argument("--method", choices=["sefa", "pca"], default=None,
                    help="sefa (closed form, default) or pca (the sampling baseline)")
     p.add_argument("--compat", choices=["genforce"], default=None,
                    help="reproduce the official genforce/sefa weight selection exactly")
@@ -26,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "FILE_00.npy …), .ganspace.npz GANSpace components")
     p.add_argument("--index", type=int, default=None, metavar="I",
                    help="with .npy: write only direction I, to FILE itself")
+    region_cmd.add_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -40,10 +43,15 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"output '{args.output}' must end in one of: {', '.join(sorted(WRITERS))}")
     model = load_model(args.model, device=args.device)
     layers = parse_layers(args.layers, model.num_layers)
-    t0 = time.perf_counter()
-    dirs = factorize(model, layers=layers, k=args.top, method=args.method, compat=args.compat,
-                     num_samples=args.samples)
-    dt = time.perf_counter() - t0
+    if region_cmd.wants_region(args):
+        dirs = region_cmd.run(args, model, layers)
+        dt = None
+    else:
+        region_cmd.check_plain_factorize(args)
+        t0 = time.perf_counter()
+        dirs = factorize(model, layers=layers, k=args.top, method=args.method or "sefa", compat=args.compat,
+                         num_samples=args.samples)
+        dt = time.perf_counter() - t0
     if args.index is not None or Path(args.output).suffix.lower() == ".npy":
         from ..core.direction_formats import write_boundaries
 
@@ -54,6 +62,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         write_directions(dirs, args.output)
         target = args.output
+    if dt is None:
+        print(f"rows {_rows(dirs.layers)} → {target}")
+        return 0
     print(f"{len(dirs)} directions ({dirs.method}, rows {_rows(dirs.layers)}) in {dt * 1000:.1f} ms "
           f"→ {target}")
     top = ", ".join(f"{v:.3g}" for v in dirs.values[:5])

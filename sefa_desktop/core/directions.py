@@ -3,7 +3,8 @@
 File format (version 1), a numpy `.npz` read with allow_pickle=False:
   format "sefa-desktop-directions", version 1, vectors (k, dim) float32, values (k,) float32,
   layers (n,) int64, method str, model_name, model_family, model_fingerprint str,
-  created_at ISO-8601 str, labels (k,) str.
+  created_at ISO-8601 str, labels (k,) str; optional metadata: a JSON object as str (what made the
+  set beyond the method: a region's mask, seeds, options; readers that do not know it ignore it).
 Other tools' formats (rosinality factor.pt, InterFaceGAN .npy, GANSpace .npz) live in
 core/direction_formats.py.
 """
@@ -12,9 +13,11 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +42,7 @@ class DirectionSet:
     model_fingerprint: str = ""
     created_at: str = field(default_factory=lambda: _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
     labels: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] = field(default_factory=dict)  # JSON-serialisable; "name" names the set
 
     def __post_init__(self) -> None:
         self.vectors = np.asarray(self.vectors, dtype=np.float32)
@@ -58,13 +62,19 @@ class DirectionSet:
     def dim(self) -> int:
         return int(self.vectors.shape[1])
 
+    @property
+    def name(self) -> str:
+        """What to call the set: the metadata's name (e.g. "region box …"), else its method."""
+        return str(self.metadata.get("name") or self.method)
+
     def label(self, i: int) -> str:
         return self.labels[i] or f"direction {i}"
 
     def top(self, k: int) -> DirectionSet:
         k = max(1, min(int(k), len(self)))
         return DirectionSet(self.vectors[:k], self.values[:k], self.layers, self.method, self.model_name,
-                            self.model_family, self.model_fingerprint, self.created_at, self.labels[:k])
+                            self.model_family, self.model_fingerprint, self.created_at, self.labels[:k],
+                            dict(self.metadata))
 
     def check_fits(self, model: object, strict_model: bool = True) -> None:
         """Raise DirectionFileError if these directions cannot edit `model`."""
@@ -93,6 +103,7 @@ class DirectionSet:
             method=np.array(self.method), model_name=np.array(self.model_name),
             model_family=np.array(self.model_family), model_fingerprint=np.array(self.model_fingerprint),
             created_at=np.array(self.created_at), labels=np.asarray(self.labels, dtype=np.str_).reshape(-1),
+            **({"metadata": np.array(json.dumps(self.metadata))} if self.metadata else {}),
         )
         return buf.getvalue()
 
@@ -125,6 +136,14 @@ class DirectionSet:
                     method=str(data["method"]), model_name=str(data["model_name"]),
                     model_family=str(data["model_family"]), model_fingerprint=str(data["model_fingerprint"]),
                     created_at=str(data["created_at"]), labels=[str(s) for s in data["labels"].tolist()],
+                    metadata=_metadata(data) if "metadata" in files else {},
                 )
             except (KeyError, ValueError) as e:
                 raise DirectionFileError(f"{path.name}: damaged directions file ({e})") from None
+
+
+def _metadata(data: Any) -> dict[str, Any]:
+    meta = json.loads(str(data["metadata"]))
+    if not isinstance(meta, dict):
+        raise ValueError("metadata is not a JSON object")
+    return meta

@@ -6,9 +6,12 @@ selection needs it. A later layer selection is then a sum of d×d matrices — o
 unselected rows' ones, whichever touches fewer rows — instead of a product over thousands of weight
 rows. Grams are kept in float64 so those sums and differences lose nothing that matters.
 
-Entries are kept weakly per model (a closed model frees them) and per compat mode, together with a
-copy of the selector matrix they were computed from: when the weights change in place (training, a
-fine-tune, a test that edits them), the next look-up sees a different matrix and starts afresh.
+Entries are kept weakly per model (a closed model frees them) and per compat mode, with a stamp of
+the weights they were computed from; when the weights change in place (training, a fine-tune, a
+test that edits them), the next look-up sees another stamp and starts afresh. The stamp of a model
+that owns torch modules is the identity and version counter of every parameter and buffer (torch
+bumps a tensor's version on each in-place change; reading them costs microseconds); any other model
+is stamped with a copy of its whole selector matrix, compared element by element.
 """
 
 from __future__ import annotations
@@ -46,9 +49,22 @@ def gram(a: torch.Tensor, compat: str | None = None) -> torch.Tensor:
 
 @dataclass
 class _Entry:
-    weights: torch.Tensor  # the selector matrix of all rows these Grams were computed from
+    stamp: Any  # what the weights were: versions of the model's tensors, or a copy of its selector
     full: torch.Tensor | None = None  # Gram of all rows
     rows: dict[int, torch.Tensor] = field(default_factory=dict)  # Gram of one W+ row
+
+
+def _versions(model: Any) -> tuple | None:
+    """(id, version) of every parameter and buffer of the model's torch modules; None without any."""
+    modules = model.modules() if callable(getattr(model, "modules", None)) else []
+    stamp = tuple((id(t), t._version) for m in modules for t in (*m.parameters(), *m.buffers()))
+    return stamp or None
+
+
+def _same(stamp: Any, other: Any) -> bool:
+    if isinstance(stamp, torch.Tensor) and isinstance(other, torch.Tensor):
+        return stamp.shape == other.shape and torch.equal(stamp, other)
+    return stamp == other
 
 
 class GramCache:
@@ -58,14 +74,16 @@ class GramCache:
         self._entries: weakref.WeakKeyDictionary[Any, dict[str | None, _Entry]] = weakref.WeakKeyDictionary()
 
     def _entry(self, model: Any, compat: str | None) -> _Entry:
-        weights = selector(model, None, compat)
+        stamp: Any = _versions(model)
+        if stamp is None:
+            stamp = selector(model, None, compat)
         try:
             per_model = self._entries.setdefault(model, {})
         except TypeError:  # not weak-referenceable: compute without caching
-            return _Entry(weights)
+            return _Entry(stamp)
         entry = per_model.get(compat)
-        if entry is None or entry.weights.shape != weights.shape or not torch.equal(entry.weights, weights):
-            entry = per_model[compat] = _Entry(weights.clone())  # new, or the weights changed in place
+        if entry is None or not _same(entry.stamp, stamp):
+            entry = per_model[compat] = _Entry(stamp.clone() if isinstance(stamp, torch.Tensor) else stamp)
         return entry
 
     def layer(self, model: Any, row: int, compat: str | None = None) -> torch.Tensor:
@@ -83,7 +101,7 @@ class GramCache:
         everything = list(range(int(model.num_layers)))
         if rows == everything:
             if entry.full is None:
-                entry.full = gram(entry.weights, compat)
+                entry.full = gram(selector(model, None, compat), compat)
             return entry.full
         others = [r for r in everything if r not in rows]
         if entry.full is not None and len(others) < len(rows):

@@ -46,6 +46,17 @@ DIRECTION_FORMATS = [
 IMPORT_FILTER = "Direction files (*.npz *.pt *.pth *.npy);;All files (*)"
 
 
+def fill_export_menu(menu: QMenu, actions: list[ExportAction], has_directions: bool) -> None:
+    """File ▸ Export, rebuilt on every opening from the registered actions."""
+    menu.clear()
+    for ea in actions:
+        act = menu.addAction(ea.label)
+        if ea.shortcut:
+            act.setShortcut(QKeySequence(ea.shortcut))
+        act.setEnabled(has_directions or not ea.needs_directions)
+        act.triggered.connect(ea.callback)
+
+
 class ExportHost(Protocol):
     """What the export controller needs of the window, and nothing more."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QImage
 from PySide6.QtWidgets import (
     QDockWidget,
     QDoubleSpinBox,
@@ -30,11 +30,12 @@ from ..core.layer_presets import row_ranges
 from ..session import EditSession, History, SessionEditor
 from ..session.state import AMPLITUDE, DIRECTIONS, EDITS, LABELS, LAYERS, MODEL, Change, DirectionSetState
 from . import file_exports
-from .export_menu import ExportAction, ExportController
+from .export_menu import ExportAction, ExportController, fill_export_menu
 from .gallery import THUMB, THUMB_RADIUS, DirectionGallery, alphas_for
 from .jobs import ModelCopy
 from .layer_tree import LayerTree
 from .model_browser import ModelBrowser
+from .model_loading import ModelLoading
 from .presets_menu import PresetsController
 from .preview import PreviewPane
 from .render_client import RenderClient
@@ -77,7 +78,6 @@ class MainWindow(QMainWindow):
         self.engine_ready = False  # the worker has imported torch and listed the bundled models
         self._started = False
         self.export_actions: list[ExportAction] = []
-        self._fallback = ""
         # Keyword arguments for the Catalogue tab's CatalogueView (tests inject a 127.0.0.1 catalogue and
         # a download policy here before the window is shown).
         self.catalogue_options: dict = {}
@@ -107,8 +107,9 @@ class MainWindow(QMainWindow):
         self.worker.notice.connect(self._on_notice)
         self.worker.deviceChanged.connect(self._on_device_changed)
         # render results
-        self.render.modelLoaded.connect(self._on_model_loaded)
-        self.render.loadFailed.connect(self._on_load_failed)
+        self.loading = ModelLoading(self.render, self.browser, self.qsettings, self)
+        self.loading.loaded.connect(self._on_model_loaded)
+        self.loading.failed.connect(self._on_load_failed)
         self.render.directionsReady.connect(self._on_directions)
         self.render.previewShown.connect(self._on_preview)
         self.render.thumbnailsReady.connect(self.gallery.model.add_thumbnails)
@@ -262,13 +263,7 @@ class MainWindow(QMainWindow):
         self.export_actions.append(action)
 
     def fill_export_menu(self) -> None:
-        self.export_menu.clear()
-        for ea in self.export_actions:
-            act = self.export_menu.addAction(ea.label)
-            if ea.shortcut:
-                act.setShortcut(QKeySequence(ea.shortcut))
-            act.setEnabled(self.dirs is not None or not ea.needs_directions)
-            act.triggered.connect(ea.callback)
+        fill_export_menu(self.export_menu, self.export_actions, has_directions=self.dirs is not None)
 
     def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
@@ -332,11 +327,8 @@ class MainWindow(QMainWindow):
         self._on_device_changed(info["device"])
         self._add_catalogue()
         self.presets.check_store()  # damaged preset files are moved aside and reported now
-        last = self.qsettings.value("model/last", "")
-        first = self.initial_model or (str(last) if last else "") or info["default"]
-        # If the remembered model is gone, say so and open the bundled default instead.
-        self._fallback = info["default"] if first != info["default"] and not self.initial_model else ""
-        self.open_model(first)
+        # If the remembered model is gone, the loader says so and opens the bundled default instead.
+        self.loading.open_first(self.initial_model, info["default"])
 
     def _add_catalogue(self) -> None:
         """The public-checkpoint catalogue, tabbed with the model browser. Built only now: it imports the
@@ -381,46 +373,29 @@ class MainWindow(QMainWindow):
         if not self.engine_ready:
             self.initial_model = source
             return
-        bundled = {m["name"] for m in self.browser.bundled}
-        path = Path(source).expanduser()
-        if source not in bundled and path.exists():
-            source = str(path.resolve())  # recents and "last model" must survive a change of directory
-        self.render.load(source)
-        self.browser.set_loading(source)
+        source = self.loading.open(source)
         self.statusBar().showMessage(f"Loading {Path(source).name}…")
 
     def cancel_load(self) -> None:
-        self.render.cancel_load()
-        self.browser.set_idle()
+        self.loading.cancel()
         self.statusBar().showMessage("Loading cancelled", 4000)
 
     @Slot(int, dict)
     def _on_model_loaded(self, gen: int, info: dict) -> None:
-        self._fallback = ""
         self.history.clear()  # the steps of another model's session cannot be undone on this one
         self.session.set_model(info, gen)
-        self.browser.set_loaded(info)
         self.model_label.setText(f"{info['name']} · {info['family']} · {info['resolution']} px")
         self.setWindowTitle(f"{info['name']} — SeFa Desktop")
         self.statusBar().clearMessage()
-        self.qsettings.setValue("model/last", info["source"])
-        if Path(info["source"]).exists():  # a path: the worker has added it to the recents
-            self.browser.refresh_recent()
         self.preview.image.set_message("Factorizing…")
         self.gallery_sub.setText("factorizing…")
         self.modelChanged.emit(info)
 
-    @Slot(int, str)
-    def _on_load_failed(self, gen: int, message: str) -> None:
-        self.browser.set_failed(message)
+    @Slot(str)
+    def _on_load_failed(self, message: str) -> None:
         self.show_error(message)
         self.modelLoadFailed.emit(message)
-        if self._fallback:
-            fallback, self._fallback = self._fallback, ""
-            self.open_model(fallback)
-            self.browser.error.show()  # keep the explanation visible while the fallback loads
-            return
-        if self.session.model_info is None:
+        if self.session.model_info is None and not self.loading.fallback:
             self.preview.image.set_message("No model loaded.\nPick one on the left or open a checkpoint.")
 
     def set_device(self, device: str) -> None:

@@ -10,6 +10,7 @@ window can appear before torch has loaded.
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import sys
 import time
@@ -47,6 +48,7 @@ __all__ = ["DRAFT_RESOLUTION", "MAX_DIRECTIONS", "PRIORITY", "Cancelled", "Direc
            "available_devices", "one_line", "rounded_image", "to_qimages"]
 
 DRAFT_RESOLUTION = 256  # preview size while the pointer moves, for models bigger than this
+BATCH = 32  # images per synthesize call; halved on out-of-memory until the device or model changes
 
 
 class Cancelled(Exception):
@@ -121,7 +123,7 @@ class RenderWorker(QObject):
         self.model: GanModel | None = None
         self.model_gen = 0
         self.device = "cpu"
-        self.batch = 32
+        self.batch = BATCH
         # Test hook: a callable (source, device) -> model used instead of models.load_model.
         self.loader: Callable[[str, str], GanModel] | None = None
         self._base_cache: dict[tuple, torch.Tensor] = {}
@@ -190,6 +192,7 @@ class RenderWorker(QObject):
         if self.model is not None:
             self.model.to(device)
         self.device = device
+        self.batch = BATCH  # what did not fit on one device says nothing about another
         self._base_cache.clear()
         self._prefixes.clear()
         self.deviceChanged.emit(device)
@@ -205,6 +208,7 @@ class RenderWorker(QObject):
         if self._stale("load", gen):
             raise Cancelled  # cancelled or superseded while loading: keep the current model
         self.model, self.model_gen = model, gen
+        self.batch = BATCH  # nor about another model
         self._base_cache.clear()
         self._prefixes.clear()
         if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
@@ -330,45 +334,49 @@ class RenderWorker(QObject):
 
     def _call_synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
                          prefix_row: int = 0) -> torch.Tensor:
+        assert self.model is not None
         if prefix_row > 0:
             images = self._from_prefix(codes, sample, max_res, prefix_row)
             if images is not None:
                 return images
         # BigGAN's truncation also picks its batch-norm statistics; the other families ignore it here.
         kw: dict[str, Any] = dict(noise_mode=sample.noise, truncation_psi=sample.psi)
-        # Early exit at thumbnail size where the family offers it; otherwise render in full.
-        if max_res is not None:
+        # Early exit at thumbnail size where the family offers it; otherwise render in full. Whether it
+        # does is asked of the signature, not guessed from a TypeError: a real bug must surface.
+        if max_res is not None and _accepts(self.model.synthesize, "max_resolution"):
             try:
                 return self.model.synthesize(codes, max_resolution=max_res, **kw)
-            except (TypeError, NotImplementedError):
+            except NotImplementedError:  # the family's way of saying "no early exit here"
                 pass
         return self.model.synthesize(codes, **kw)
 
     def _from_prefix(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
                      row: int) -> torch.Tensor | None:
         """Fine-row edits of one frame: resume from the cached output of the layers before `row` (the
-        families that offer prefix_state/synthesize_from). None = not possible here, render in full."""
+        families that offer prefix_state/synthesize_from). None = not possible here, render in full.
+        Errors raised by those methods are real errors and propagate."""
+        import torch
+
         model = self.model
-        if not hasattr(model, "prefix_state") or sample.noise == "random" or codes.shape[0] != 1:
+        if not (hasattr(model, "prefix_state") and hasattr(model, "synthesize_from")) \
+                or sample.noise == "random" or codes.shape[0] != 1:
             return None
         key = (self.model_gen, sample.key, row, self.device)
         prefix = self._prefixes.get(key)
-        if prefix is not None:
-            try:
-                images = model.synthesize_from(prefix, codes, max_resolution=max_res)
-                self.prefix_hits += 1
-                return images
-            except ValueError:  # rows before `row` differ from the cached prefix's: compute a new one
-                pass
-            except (TypeError, NotImplementedError):
-                return None
-        try:
-            prefix = model.prefix_state(codes, row, noise_mode=sample.noise)
-            images = model.synthesize_from(prefix, codes, max_resolution=max_res)
-        except (TypeError, NotImplementedError, ValueError):
-            return None
-        self._prefixes = {key: prefix}  # one prefix at a time: it holds activations
-        return images
+        if prefix is None or not torch.equal(codes[:, :row], prefix.codes_head.to(codes.device)):
+            prefix = model.prefix_state(codes, row, noise_mode=sample.noise)  # new rows before `row`
+            self._prefixes = {key: prefix}  # one prefix at a time: it holds activations
+        else:
+            self.prefix_hits += 1
+        return model.synthesize_from(prefix, codes, max_resolution=max_res)
+
+
+def _accepts(fn: Callable[..., Any], name: str) -> bool:
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):  # a builtin without a signature: assume the protocol's
+        return True
+    return name in params or any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
 
 
 class WorkerThread(QThread):
