@@ -9,7 +9,8 @@ with a message, and the backup is restored when it is good; nothing here ever ra
 A preset holds: the model reference (bundled name or path, plus the sha256 of the weights file to
 notice when the file changed), the chosen W+ rows, the method, named directions with α and their
 layer rows (index into the factorized set and the vector itself, so it survives a changed model),
-seeds, truncation and noise mode.
+seeds, truncation and noise mode, and — when the base is a projected photo or an imported latent — that
+latent (`latent`: name, shape and the codes as a flat list; absent for a seed).
 
 Versions: 1 (first layout: one `seed`, edits as [index, alpha] pairs, model as a plain string) is
 migrated to 2 on load.
@@ -65,6 +66,7 @@ class Preset:
     noise_mode: str = "const"
     directions_file: str | None = None
     created_at: str = field(default_factory=lambda: _now())
+    latent: dict[str, Any] | None = None  # {"name", "shape", "codes"}: the base code when it is not a seed
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -84,12 +86,27 @@ class Preset:
                     method=str(d.get("method", "sefa")),
                     edits=edits, seeds=[int(s) for s in d.get("seeds", [0])],
                     truncation=float(d.get("truncation", 1.0)), noise_mode=str(d.get("noise_mode", "const")),
-                    directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")))
+                    directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")),
+                    latent=_latent(d.get("latent")))
         except (KeyError, TypeError, ValueError) as e:
             raise PresetError(f"damaged preset ({type(e).__name__}: {e})") from None
         if not p.name:
             raise PresetError("damaged preset (empty name)")
         return p
+
+
+def _latent(v: Any) -> dict[str, Any] | None:
+    """A preset's latent, checked: its codes must fill its shape."""
+    if v is None:
+        return None
+    shape = [int(x) for x in v["shape"]]
+    codes = [float(x) for x in v["codes"]]
+    size = 1
+    for n in shape:
+        size *= n
+    if not shape or size != len(codes):
+        raise ValueError(f"latent of shape {shape} holds {len(codes)} numbers")
+    return {"name": str(v.get("name", "latent")), "shape": shape, "codes": codes}
 
 
 def _int_list(v: Any) -> list[int] | None:

@@ -137,6 +137,10 @@ class MainWindow(QMainWindow):
         from .meaning import install_meaning
 
         self.labels, self.marks = install_meaning(self)
+        # Photo mode: open/drop a photo, crop, project in the background; import latents (gui/photo_mode.py).
+        from .photo_mode import install_photo_mode
+
+        self.photo = install_photo_mode(self)
         self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
         restore_layout(self, self.qsettings)
@@ -310,7 +314,12 @@ class MainWindow(QMainWindow):
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            self.open_model(files[0])
+            from .photo_mode import is_photo
+
+            if is_photo(files[0]):  # a photo to edit, not a checkpoint
+                self.photo.open_photo(files[0])
+            else:
+                self.open_model(files[0])
 
     # -- models --------------------------------------------------------------------------------------
     @Slot(object)
