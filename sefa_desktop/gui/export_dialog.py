@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -32,7 +32,11 @@ from PySide6.QtWidgets import (
 
 from ..core.directions import DirectionSet
 from .job_dialog import JobDialog
-from .jobs import JobCancelled, Progress, resolve_model, whole_message
+from .jobs import JobCancelled, ModelCopy, Progress, resolve_model, whole_message
+
+if TYPE_CHECKING:  # torch: loaded by the export job, not at import
+    from ..core.video import VideoSpec
+    from ..models.base import GanModel
 
 MOTIONS = [("sweep", "Sweep the direction"), ("sweep-on-edits", "Sweep it on top of the active edits"),
            ("edits", "Active edits: from 0 to their α")]
@@ -45,8 +49,8 @@ class VideoExportDialog(JobDialog):
     progress_unit = "frames"
     starting_text = "rendering…"
 
-    def __init__(self, model: Any, dirs: DirectionSet, index: int = 0, seed: int = 0, truncation_psi: float = 1.0,
-                 noise_mode: str = "const", base_edits: dict[int, float] | None = None,
+    def __init__(self, model: ModelCopy | GanModel, dirs: DirectionSet, index: int = 0, seed: int = 0,
+                 truncation_psi: float = 1.0, noise_mode: str = "const", base_edits: dict[int, float] | None = None,
                  edit_layers: dict[int, tuple[int, ...]] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent, describe=whole_message)  # the whole message of a failure, not its first line
         self.setObjectName("videoExportDialog")
@@ -144,7 +148,7 @@ class VideoExportDialog(JobDialog):
         if path:
             self.path.setText(path if path.lower().endswith(suffix) else path + suffix)
 
-    def spec(self) -> Any:
+    def spec(self) -> VideoSpec:
         from ..core.video import VideoSpec, sweep_spec
 
         text = self.seeds.text().replace(",", " ").split()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -25,7 +25,10 @@ from PySide6.QtWidgets import (
 
 from ..core.directions import DirectionSet
 from .job_dialog import JobDialog
-from .jobs import Progress, resolve_model
+from .jobs import ModelCopy, Progress, resolve_model
+
+if TYPE_CHECKING:  # torch: loaded by the export job, not at import
+    from ..models.base import GanModel
 
 KINDS = {
     "grid": ("Export gallery grid", "PNG image (*.png)", ".png", "grid"),
@@ -42,9 +45,9 @@ class ImageExportDialog(JobDialog):
     cancelling_text = "cancelling…"
     close_when_idle = True
 
-    def __init__(self, kind: str, model: Any, dirs: DirectionSet, seed: int = 0, truncation_psi: float = 1.0,
-                 noise_mode: str = "const", amplitude: float = 3.0, steps: int = 5, model_ref: str = "",
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, kind: str, model: ModelCopy | GanModel, dirs: DirectionSet, seed: int = 0,
+                 truncation_psi: float = 1.0, noise_mode: str = "const", amplitude: float = 3.0, steps: int = 5,
+                 model_ref: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         title, self._filter, self._suffix, stem = KINDS[kind]
         self.kind = kind

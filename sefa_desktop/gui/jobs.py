@@ -14,9 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, SignalInstance, Slot
+
+if TYPE_CHECKING:  # torch loads in the job's thread, not at import
+    from ..models.base import GanModel
 
 Progress = Callable[[int, int], None]
 
@@ -34,9 +37,9 @@ class ModelCopy:
     name: str
     resolution: int
     device: str = "cpu"
-    loader: Callable[[str, str], Any] | None = None
+    loader: Callable[[str, str], GanModel] | None = None
 
-    def load(self) -> Any:
+    def load(self) -> GanModel:
         if self.loader is not None:
             return self.loader(self.source, self.device)
         from ..models import load_model
@@ -44,7 +47,7 @@ class ModelCopy:
         return load_model(self.source, device=self.device)
 
 
-def resolve_model(model: Any) -> Any:
+def resolve_model(model: ModelCopy | GanModel) -> GanModel:
     """A ModelCopy is loaded (on the calling thread: call it from the job); a model is used as it is."""
     return model.load() if isinstance(model, ModelCopy) else model
 
@@ -156,7 +159,7 @@ class JobRunner(QObject):
     def _on_cancelled(self) -> None:
         self._end(self.cancelled)
 
-    def _end(self, signal: Any, *args: Any) -> None:
+    def _end(self, signal: SignalInstance, *args: object) -> None:
         if self._thread is None:
             return  # already joined by wait()
         self._thread.quit()
