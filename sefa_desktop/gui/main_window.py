@@ -141,6 +141,10 @@ class MainWindow(QMainWindow):
         from .photo_mode import install_photo_mode
 
         self.photo = install_photo_mode(self)
+        # Region tool on the preview → region directions in the gallery (gui/region_tool.py).
+        from .region_tool import install_region_tool
+
+        self.region_tool = install_region_tool(self)
         self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
         restore_layout(self, self.qsettings)
@@ -467,7 +471,8 @@ class MainWindow(QMainWindow):
             self.layer_tree.show_selected(d.layers)  # an imported set shows its own rows
         multi = self.session.num_layers > 1
         where = f" · W+ rows {row_ranges(d.layers)}" if multi and d.layers else ""
-        what = f"imported from {Path(d.source).name}" if d.source else "by eigenvalue"
+        what = (f"imported from {Path(d.source).name}" if d.source else
+                "for the region, most local first" if d.kind == "region" else "by eigenvalue")
         self.gallery_sub.setText(f"{len(d.values)} {what}{where} · drag a card sideways to edit")
         self.directionsChanged.emit()
 

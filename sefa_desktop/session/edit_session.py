@@ -143,6 +143,12 @@ class EditSession:
         self._notify(DIRECTIONS)
         return state
 
+    def show_set(self, kind: str) -> None:
+        """Show another set the session holds (e.g. back from region directions to the global ones)."""
+        if kind in self.sets and kind != self.active_kind:
+            self.active_kind = kind
+            self._notify(DIRECTIONS)
+
     def append_directions(self, vectors: np.ndarray, labels: Iterable[str], values: np.ndarray | None = None,
                           kind: str | None = None) -> DirectionSetState:
         """New cards at the end of a set (the shown one by default): a text direction, a boundary from
