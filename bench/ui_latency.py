@@ -8,7 +8,15 @@ Measures, in one run:
       200 drag events (60 Hz) were rendered vs dropped (baseline: one synchronous render of a frame);
   (c) launch → window shown, for `sefa-desktop` (baseline: a bare PySide6 window, same method).
 
-    PYTHONPATH=. python bench/ui_latency.py
+    PYTHONPATH=. python bench/ui_latency.py                    # the bundled model, then (d) below
+    PYTHONPATH=. python bench/ui_latency.py --big 1024 256 --no-bundled
+
+(d) real-size models: random config-f StyleGAN2s at 1024² and 256² in the genforce format
+    (tools/make_random_stylegan2.py), opened with File ▸ Open's path. Against T, the time of one
+    full-resolution frame measured by the worker in the same run: directions appear → first card
+    with strips (≤ 1 T); → five cards with strips (≤ 3 T; drafts count, sharp also reported); a
+    drag on the first card while the gallery still fills → first preview change (≤ 0.5 T); the
+    largest event-loop stall in every phase (≤ 50 ms).
 """
 
 from __future__ import annotations
@@ -130,10 +138,90 @@ def send_mouse(widget, kind, pos) -> None:
                                                buttons, Qt.KeyboardModifier.NoModifier))
 
 
+def big_model_run(app, w, res: int, hb: Heartbeat, drag_events: int = 40) -> dict[str, float]:
+    """(d) for one random config-f StyleGAN2 of side `res`; times in seconds."""
+    from PySide6.QtCore import QEvent, QPoint
+
+    from sefa_desktop.gui.gallery import card_geometry
+    from tools.make_random_stylegan2 import cached_random_stylegan2
+
+    path = str(cached_random_stylegan2(res))
+    shown: list[tuple[float, bool]] = []
+    w.render.previewShown.connect(lambda img, ms, draft: shown.append((time.perf_counter(), draft)))
+    model = w.gallery.model
+    hb.enter(f"{res} load+factorize")
+    w.open_model(path)
+    wait_until(app, lambda: w.model_info is not None and w.model_info["source"] == path and w.dirs is not None
+               and w.dirs.model_gen == w.model_gen, timeout=900)
+    t_dirs = time.perf_counter()
+    hb.enter(f"{res} gallery fill")
+
+    def has_strip(r: int) -> bool:
+        return r in model.thumbs and r not in model.stale_rows
+
+    wait_until(app, lambda: has_strip(0), timeout=900)
+    t_card = time.perf_counter()
+    wait_until(app, lambda: all(has_strip(r) for r in range(5)), timeout=900)
+    t_screen = time.perf_counter()
+    filling = bool(w.render_status.progress.text())
+    # a drag on the first card while the sharp strips are still rendering
+    hb.enter(f"{res} drag while filling")
+    view = w.gallery.view
+    vp = view.viewport()
+    g = card_geometry(view.visualRect(model.index(0)), len(w.gallery.alphas))
+    start = g.thumbs[len(g.thumbs) // 2].center()
+    n_before = len(shown)
+    send_mouse(vp, QEvent.Type.MouseButtonPress, start)
+    t_move = None
+    for i in range(1, drag_events + 1):
+        send_mouse(vp, QEvent.Type.MouseMove, start + QPoint(int(100 * math.sin(i / drag_events * 3.1416)) + 4, 0))
+        t_move = t_move or time.perf_counter()
+        pump(app, 1 / 60)
+        if len(shown) > n_before and i >= 10:
+            break
+    wait_until(app, lambda: len(shown) > n_before, timeout=900)
+    t_change = shown[n_before][0]
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, start)
+    # T: the worker's own timing of full frames of this model (planner, same run)
+    hb.enter(f"{res} sharp frame")
+    wait_until(app, lambda: w.render.frame_current and w.worker.planner.seconds.get(res) is not None, timeout=900)
+    frame = w.worker.planner.seconds[res]
+    wait_until(app, lambda: all(r in model.sharp_rows() for r in range(5)), timeout=1800)
+    t_sharp = time.perf_counter()
+    hb.enter("done")
+    return dict(T=frame, card=t_card - t_dirs, screen=t_screen - t_dirs, screen_sharp=t_sharp - t_dirs,
+                drag=t_change - t_move, filling=float(filling), draft_res=float(w.worker.planner.draft_resolution()
+                                                                              or res))
+
+
+def print_big(results: dict[int, dict[str, float]], hb: Heartbeat) -> None:
+    print("\n(d) real-size models (random config-f StyleGAN2, genforce file), T = one full frame in the worker; "
+          f"idle heartbeat's max gap {hb.worst.get('idle', float('nan')):.0f} ms")
+    print("| model | T (s) | first card (T, ≤ 1) | 5 cards (T, ≤ 3) | 5 cards sharp (T) | drag → first change "
+          "(T, ≤ 0.5) | gallery still filling | drag draft px | max stall (ms, ≤ 50) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for res, r in results.items():
+        stall = max(v for k, v in hb.worst.items() if k.startswith(f"{res} "))
+        t = r["T"]
+        print(f"| {res}² | {t:.2f} | {r['card'] / t:.2f} ({r['card']:.1f} s) | {r['screen'] / t:.2f} "
+              f"({r['screen']:.1f} s) | {r['screen_sharp'] / t:.2f} | {r['drag'] / t:.2f} ({r['drag']:.2f} s) | "
+              f"{'yes' if r['filling'] else 'no'} | {r['draft_res']:.0f} | {stall:.0f} |")
+
+
 def main() -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--big", type=int, nargs="*", default=[1024, 256], help="(d): random StyleGAN2 sides")
+    ap.add_argument("--no-bundled", action="store_true", help="skip (a)–(c) on the bundled model")
+    args = ap.parse_args()
     home = tempfile.mkdtemp(prefix="sefa-bench-")
     for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"):
         os.environ[var] = home
+    one, five, _ = os.getloadavg()
+    print(f"load average before: {one:.1f} / {five:.1f} on {os.cpu_count()} CPUs", flush=True)
+    if args.no_bundled:
+        return big_only(args.big)
 
     print("launch → window shown (median of 3) …", flush=True)
     t_bare = launch_time("bare")
@@ -227,6 +315,7 @@ def main() -> int:
     visible = list(w.gallery.visible_rows())
     wait_until(app, lambda: all(r in w.gallery.model.thumbs for r in visible))
     hb.enter("done")
+    big = {res: big_model_run(app, w, res, hb) for res in args.big}
     w.close()
 
     p50 = statistics.median(drag_lat)
@@ -257,6 +346,36 @@ def main() -> int:
     print()
     print("baselines: (a) the same heartbeat with the app idle; (b) one synchronous render + uint8 of a "
           "frame; (c) a bare PySide6 QMainWindow launched the same way")
+    if big:
+        print_big(big, hb)
+    one, five, _ = os.getloadavg()
+    print(f"load average after: {one:.1f} / {five:.1f}")
+    return 0
+
+
+def big_only(sides: list[int]) -> int:
+    from sefa_desktop.app import create_app
+
+    app = create_app()
+    from sefa_desktop.gui.main_window import MainWindow
+
+    w = MainWindow()
+    w.resize(1400, 900)
+    w.show()
+    wait_until(app, lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=300)
+    wait_until(app, lambda: all(r in w.gallery.model.sharp_rows() for r in w.gallery.visible_rows()), timeout=300)
+    hb = Heartbeat()
+    hb.enter("idle")
+    pump(app, 4.0)  # baseline: the same heartbeat with the app idle
+    results = {res: big_model_run(app, w, res, hb) for res in sides}
+    w.close()
+    import torch
+
+    print(f"machine: {os.cpu_count()} CPUs, worker torch threads {torch.get_num_threads()}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
+    print_big(results, hb)
+    one, five, _ = os.getloadavg()
+    print(f"load average after: {one:.1f} / {five:.1f}")
     return 0
 
 

@@ -9,6 +9,9 @@ from collections.abc import Sequence
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     _ensure_streams()
+    from .util.threads import configure_openmp
+
+    configure_openmp()  # before anything imports torch
     if args and args[0] in ("--install-launcher", "--uninstall-launcher"):
         from .launcher import main as launcher_main
 

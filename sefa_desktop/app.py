@@ -58,7 +58,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _close_on_ctrl_c(window) -> None:
-    """Ctrl+C in the terminal closes the window properly (saving its layout, stopping the worker).
+    """Ctrl+C in the terminal closes the window properly (saving its layout, stopping the worker);
+    SIGTERM removes the temp files of exports in progress first.
 
     Python only runs signal handlers between bytecodes, so a slow no-op timer gives it the chance."""
     import signal
@@ -66,6 +67,14 @@ def _close_on_ctrl_c(window) -> None:
     from PySide6.QtCore import QTimer
 
     signal.signal(signal.SIGINT, lambda *_: window.close())
+
+    def on_sigterm(*_: object) -> None:  # logout/kill: no hidden temp file is left beside an export
+        from .util.atomic import remove_live_temps
+
+        remove_live_temps()
+        window.close()
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     timer = QTimer(window)
     timer.timeout.connect(lambda: None)
     timer.start(250)

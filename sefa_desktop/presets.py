@@ -2,9 +2,16 @@
 
 One file per preset in `settings.data_dir()/presets/<file>.json` (one bad file never hides the
 others). Writes are atomic (temp + fsync + rename) and keep the previous version as `<file>.json.bak`.
-A file that cannot be read (truncated, garbage, from a newer app) is moved to `presets/moved-aside/`
-with a message, and the backup is restored when it is good; nothing here ever raises out of
-`PresetStore.load_all()`, so start-up and `presets list` always work.
+A file whose content is damaged (truncated, garbage, not a preset) is moved to `presets/moved-aside/`
+with a message, and the backup is restored when it is good and the move worked. A file that cannot
+be read at all (permissions, I/O error) or that a newer app wrote is left in place, untouched, with
+a message: it is never replaced by an older backup, and saving over it is refused. Nothing here
+ever raises out of `PresetStore.load_all()`, so start-up and `presets list` always work.
+
+Saving a name that does not exist yet is an exclusive create (a hard link of the finished temp
+file, which fails if the name appeared meanwhile): of two concurrent saves of one new name exactly
+one succeeds, the other gets "a preset named … exists". Replacing (`overwrite=True`, `--force`) is
+atomic too, and the last save wins (docs/robustness.md).
 
 A preset holds: the model reference (bundled name or path, plus the sha256 of the weights file to
 notice when the file changed), the chosen W+ rows, the method, named directions with α and their
@@ -18,11 +25,14 @@ migrated to 2 on load.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import re
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +46,10 @@ MOVED_ASIDE = "moved-aside"
 
 class PresetError(ValueError):
     """A preset cannot be found, saved or read; one clear line."""
+
+
+class PresetNewerError(PresetError):
+    """The preset was written by a newer version of the app: left untouched."""
 
 
 @dataclass
@@ -100,12 +114,14 @@ def _latent(v: Any) -> dict[str, Any] | None:
     if v is None:
         return None
     shape = [int(x) for x in v["shape"]]
+    if not 1 <= len(shape) <= 2 or len(v["codes"]) > 1 << 20:
+        raise ValueError(f"latent of shape {shape} is not a code")
     codes = [float(x) for x in v["codes"]]
     size = 1
     for n in shape:
         size *= n
-    if not shape or size != len(codes):
-        raise ValueError(f"latent of shape {shape} holds {len(codes)} numbers")
+    if size != len(codes) or not all(math.isfinite(x) for x in codes):
+        raise ValueError(f"latent of shape {shape} holds {len(codes)} numbers, or non-finite ones")
     return {"name": str(v.get("name", "latent")), "shape": shape, "codes": codes}
 
 
@@ -122,11 +138,11 @@ def migrate(d: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(d, dict) or d.get("format") != PRESET_FORMAT:
         raise PresetError("not a sefa-desktop preset")
     version = d.get("version")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise PresetError(f"bad preset version {version!r}")
     if version > PRESET_VERSION:
-        raise PresetError(f"preset version {version} is newer than this app supports ({PRESET_VERSION}); "
-                          "update sefa-desktop")
+        raise PresetNewerError(f"preset version {version} is newer than this app supports ({PRESET_VERSION}); "
+                               "update sefa-desktop")
     d = dict(d)
     if version == 1:
         d["seeds"] = [int(d.pop("seed", 0))]
@@ -174,12 +190,16 @@ def file_sha256(path: str | Path) -> str:
 
 
 def model_file(ref: str) -> Path | None:
-    """The weights file behind a bundled name or a path (None when it is not a single file)."""
+    """The weights file behind a bundled name or a path (None when it is not a single file, or the
+    reference cannot even be resolved, e.g. `~nosuchuser/m.pth`)."""
     from .models.registry import resolve_bundled
 
-    bundled = resolve_bundled(ref)
-    path = bundled.path if bundled is not None else Path(ref).expanduser()
-    return path if path.is_file() else None
+    try:
+        bundled = resolve_bundled(ref)
+        path = bundled.path if bundled is not None else Path(ref).expanduser()
+        return path if path.is_file() else None
+    except (RuntimeError, OSError, ValueError):
+        return None
 
 
 def model_ref(ref: str) -> ModelRef:
@@ -193,16 +213,25 @@ def model_ref(ref: str) -> ModelRef:
 
 
 def model_status(preset: Preset) -> str:
-    """'ok', 'changed' (the file's content differs from when the preset was saved) or 'missing'."""
-    f = model_file(preset.model.ref)
-    if f is None:
-        return "missing"
-    if preset.model.sha256 and file_sha256(f) != preset.model.sha256:
-        return "changed"
-    return "ok"
+    """'ok', 'changed' (the file's content differs from when the preset was saved), 'missing' or
+    'unreadable (why)'. Never raises: one preset's model problem must not stop a listing."""
+    try:
+        f = model_file(preset.model.ref)
+        if f is None:
+            return "missing"
+        if preset.model.sha256 and file_sha256(f) != preset.model.sha256:
+            return "changed"
+        return "ok"
+    except OSError as e:
+        return f"unreadable ({e.strerror or type(e).__name__})"
+    except Exception as e:  # a damaged reference is that preset's problem, shown beside it
+        return f"unreadable ({type(e).__name__})"
 
 
 # -- the store --------------------------------------------------------------------------------------
+def before_publish(target: Path) -> None:
+    """Called between writing a new preset's temp file and publishing it under its name; tests
+    replace it to run a competing save exactly there."""
 def presets_dir() -> Path:
     from . import settings
 
@@ -242,29 +271,48 @@ class PresetStore:
 
     def _load_file(self, f: Path) -> tuple[Preset | None, str | None]:
         try:
-            return self._parse(f), None
+            raw = f.read_bytes()
+        except FileNotFoundError:
+            return None, None  # deleted meanwhile
+        except OSError as e:  # unreadable is not damaged: never replaced by an older backup
+            return None, f"preset file {f.name} cannot be read ({e.strerror or e}); left in place"
+        try:
+            return self._parse_bytes(raw), None
+        except PresetNewerError as e:
+            return None, f"preset file {f.name} is from a newer sefa-desktop ({e}); left in place, untouched"
         except PresetError as e:
             reason = str(e)
         moved = self._move_aside(f)
-        where = f"moved to {moved}" if moved else "could not be moved aside"
+        where = f"moved to {moved}" if moved else "left in place (it could not be moved aside)"
         backup = f.with_name(f.name + ".bak")
         try:
             p = self._parse(backup)
         except PresetError:
             return None, f"preset file {f.name} is unreadable ({reason}); {where}"
+        if moved is None:
+            return p, f"preset file {f.name} is unreadable ({reason}); {where}; showing its backup"
         try:
             atomic_write_bytes(f, backup.read_bytes())
-        except OSError:
-            pass
+        except OSError as e:
+            return p, (f"preset file {f.name} is unreadable ({reason}); {where}; showing its backup "
+                       f"(it could not be restored: {getattr(e, 'strerror', None) or e})")
         return p, f"preset file {f.name} is unreadable ({reason}); {where}; restored the previous version"
 
     @staticmethod
     def _parse(f: Path) -> Preset:
         try:
-            data = json.loads(f.read_text(encoding="utf-8"))
+            raw = f.read_bytes()
         except FileNotFoundError:
             raise PresetError("no such file") from None
-        except (OSError, UnicodeDecodeError, ValueError, RecursionError) as e:
+        except OSError as e:
+            raise PresetError(f"cannot read it ({e.strerror or e})") from None
+        return PresetStore._parse_bytes(raw)
+
+    @staticmethod
+    def _parse_bytes(raw: bytes) -> Preset:
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError) as e:
             raise PresetError(f"not valid JSON: {str(e)[:80]}") from None
         return Preset.from_json(data)
 
@@ -296,25 +344,89 @@ class PresetStore:
         return p
 
     def save(self, preset: Preset, overwrite: bool = True) -> Path:
-        """Atomically write the preset, keeping the previous version as `.bak`."""
+        """Atomically write the preset, keeping the previous version as `.bak`. Without `overwrite`
+        the name is created exclusively: a concurrent save of the same name makes one of them fail."""
         if not preset.name.strip():
             raise PresetError("a preset needs a name")
         f = self.path_for(preset.name)
-        if f.exists() and not overwrite:
-            raise PresetError(f"a preset named '{preset.name}' exists (use --force to replace it)")
         data = json.dumps(preset.to_json(), indent=2, ensure_ascii=False).encode("utf-8")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise WriteError(f"cannot create presets folder {self.folder}: {e.strerror or e}") from None
+        if not overwrite:
+            self._create_exclusive(f, data, preset.name)
+            return f
+        self._check_replaceable(f, preset.name)
         if f.exists():
             try:  # keep only a backup that is itself a good preset
                 self._parse(f)
                 atomic_write_bytes(f.with_name(f.name + ".bak"), f.read_bytes())
-            except PresetError:
+            except (PresetError, OSError):
                 pass
         atomic_write_bytes(f, data)
         return f
+
+    def _check_replaceable(self, f: Path, name: str) -> None:
+        """A newer app's preset, or one we cannot read, is never overwritten."""
+        try:
+            raw = f.read_bytes()
+        except FileNotFoundError:
+            return
+        except OSError as e:
+            raise PresetError(f"preset '{name}' exists but cannot be read ({e.strerror or e}); not replaced") \
+                from None
+        try:
+            self._parse_bytes(raw)
+        except PresetNewerError:
+            raise PresetError(f"preset '{name}' was saved by a newer sefa-desktop; not replaced") from None
+        except PresetError:
+            pass  # damaged: replacing it loses nothing
+
+    def _create_exclusive(self, f: Path, data: bytes, name: str) -> None:
+        exists = PresetError(f"a preset named '{name}' exists (use --force to replace it)")
+        if f.exists():
+            raise exists
+        try:
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{f.name}.", suffix=".tmp", dir=self.folder)
+        except OSError as e:
+            raise WriteError(f"cannot write {f}: {e.strerror or e}") from None
+        tmp = Path(tmp_name)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            with contextlib.suppress(OSError):  # mkstemp makes 0600 files
+                os.chmod(tmp, 0o644)
+            before_publish(f)
+            try:
+                os.link(tmp, f)  # atomic, and fails if the name appeared meanwhile
+            except FileExistsError:
+                raise exists from None
+            except OSError:  # no hard links on this file system: exclusive create instead
+                self._write_exclusive(f, data, exists)
+        except OSError as e:
+            raise WriteError(f"cannot write {f}: {e.strerror or e}") from None
+        finally:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+    @staticmethod
+    def _write_exclusive(f: Path, data: bytes, exists: PresetError) -> None:
+        try:
+            out = open(f, "xb")  # noqa: SIM115 (closed below; removed if the write fails)
+        except FileExistsError:
+            raise exists from None
+        try:
+            with out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        except OSError:
+            with contextlib.suppress(OSError):
+                f.unlink()
+            raise
 
     def delete(self, name: str) -> None:
         f = self.path_for(name)

@@ -20,6 +20,9 @@ class Route:
     gate: threading.Event | None = None
     redirect_to: str | None = None
     etag: str | None = '"v1"'
+    content_type: str | None = "application/octet-stream"
+    no_length: bool = False           # no Content-Length: the body ends when the connection closes
+    endless: bool = False             # after the body, keep sending zeros until the client goes away
     requests: list[dict] = field(default_factory=list)   # per request: headers + bytes sent
 
 
@@ -59,7 +62,13 @@ class LocalServer:
                 else:
                     self.send_response(200)
                 body = data[start:]
-                self.send_header("Content-Length", str(len(body)))
+                if route.no_length or route.endless:
+                    self.close_connection = True
+                    self.send_header("Connection", "close")
+                else:
+                    self.send_header("Content-Length", str(len(body)))
+                if route.content_type:
+                    self.send_header("Content-Type", route.content_type)
                 self.send_header("Accept-Ranges", "none" if route.ignore_range else "bytes")
                 if route.etag:
                     self.send_header("ETag", route.etag)
@@ -81,6 +90,9 @@ class LocalServer:
                             route.gate.wait(30)  # hold the rest until the test says so
                         if route.chunk_delay:
                             time.sleep(route.chunk_delay)
+                    while route.endless:
+                        self.wfile.write(bytes(65536))
+                        record["sent"] += 65536
                     self.wfile.flush()
                 except OSError:
                     pass  # client went away (cancel / timeout tests)

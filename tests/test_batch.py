@@ -212,7 +212,7 @@ def test_bad_options_are_one_line_errors(directions, tmp_path, capsys):
     for args, words in ((["--seeds", "0", "--sweep", "0=-1:1:3"], "--sweep and --hold need --directions"),
                         (["--directions", str(directions), "--seeds", "0", "--sweep", "9=-1:1:3"], "direction 9"),
                         (["--directions", str(directions), "--seeds", "0", "--sweep", "1=-1:1:3", "--hold", "1"],
-                         "both swept and held"),
+                         "both held (--hold) and edited"),
                         (["--sweep", "0=-1:1:3"], "give --seeds")):
         code, _, err = run(capsys, "batch", MODEL, "-o", out, *args, "-q")
         assert code == 1 and words in err and err.count("\n") == 1, err

@@ -117,7 +117,15 @@ def test_models_catalog_lists_every_entry_with_its_family(tmp_path):
 
 
 def test_download_command_fetches_into_the_cache(tmp_path):
-    data = os.urandom(50_000)
+    import io
+
+    import torch
+
+    from sefa_desktop.models.nets.dcgan import DCGANGenerator
+
+    buf = io.BytesIO()  # a real (tiny) checkpoint: downloads must open as their entry's format
+    torch.save(DCGANGenerator([8, 16, 8, 3]).state_dict(), buf)
+    data = buf.getvalue()
     res_dir = tmp_path / "resources"
     res_dir.mkdir()
     with LocalServer() as server:

@@ -168,3 +168,17 @@ def test_label_command_errors(demo, dirs, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "CLIP weights not found" in err and err.count("\n") == 1
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_without_open_clip_the_error_says_how_to_install(tiny, monkeypatch, demo, tmp_path, capsys):
+    import sys
+
+    path, _ = tiny
+    monkeypatch.setitem(sys.modules, "open_clip", None)  # as if open_clip_torch were not installed
+    with pytest.raises(ModelLoadError, match=r"sefa-desktop\[clip\]"):
+        load_clip(path, "sefa-tiny-clip")
+    d = tmp_path / "d.npz"
+    demo[1].save(d)
+    assert main(["label", MODEL, "--directions", str(d), "--judge", "clip", "--clip-weights", str(path), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install" in err and err.count("\n") == 1

@@ -22,7 +22,7 @@ from sefa_desktop.models.download import (
     read_checksums,
 )
 
-DATA = os.urandom(300_000)
+DATA = b"\x80\x02" + os.urandom(300_000)  # starts like a pickle, as checkpoints do
 SHA = hashlib.sha256(DATA).hexdigest()
 FAST = RetryPolicy(timeout=2.0, attempts=3, backoff=0.01)
 

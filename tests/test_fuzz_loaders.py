@@ -10,6 +10,7 @@ EXTRA_BYTES (docs/robustness.md).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -19,6 +20,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from conftest import fixture_path
@@ -284,6 +286,15 @@ def _crafted_mutants(tmp: Path) -> tuple[list[dict], set[str], set[str]]:
                      "ours-mapping-1e6": {"z_dim": 8, "w_dim": 8, "img_resolution": 8, "mapping_layers": 10 ** 6},
                      "ours-width-2^31": {"z_dim": 8, "w_dim": 1 << 31, "img_resolution": 8}}.items():
         _safetensors_config_bomb(put(rid, f"{rid}.safetensors"), cfg)
+    # legacy (pre-zip) torch files: one declaring an 8 GiB storage over 4 stored floats; a real one loads
+    legacy = io.BytesIO()
+    torch.save({"main.0.weight": torch.zeros(4)}, legacy, _use_new_zipfile_serialization=False)
+    raw = legacy.getvalue()
+    bomb = raw.replace(b"cpuq\x06K\x04N", b"cpuq\x06J\xff\xff\xff\x7fN", 1)  # numel 4 → 2³¹−1
+    assert bomb != raw
+    put("legacy-storage-8GiB", "legacy-bomb.pth").write_bytes(bomb)
+    torch.save(_torch_state("dcgan"), put("dcgan-legacy-format", "dcgan-legacy.pth", fail=False),
+               _use_new_zipfile_serialization=False)
     # a deflate bomb inside a torch zip
     _deflate_bomb(fixture_path("dcgan", "netG.pth"), put("dcgan-deflate-bomb", "dcgan-bomb.pth"))
     # non-finite and non-float weights; float16 is converted and loads
@@ -327,6 +338,7 @@ def test_crafted_files_are_refused_within_the_memory_limit(tmp_path: Path) -> No
     assert "num_layers" in msg["sg2-mapping-1e6"] or "mapping_layers" in msg["sg2-mapping-1e6"]
     assert "channel_width" in msg["biggan-width-2000"]
     assert "zip members" in msg["dcgan-deflate-bomb"]
+    assert "storages legacy-bomb.pth declares would need 8,192 MiB" in msg["legacy-storage-8GiB"]
 
 
 # -- the bounds admit every real model ---------------------------------------------------------------
@@ -361,3 +373,89 @@ def test_bounds_admit_every_catalogue_model() -> None:
     bounds.check_biggan_config(BigGANConfig.from_json(dict(
         output_dim=512, z_dim=128, class_embed_dim=128, channel_width=128, num_classes=1000, layers=layers,
         attention_layer_position=8, eps=1e-4, n_stats=51)))
+
+
+# -- direction files: header bombs, deflate bombs, truncations --------------------------------------
+
+def _npy_with_header(shape: tuple[int, ...], payload: bytes = b"") -> bytes:
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<f4", "fortran_order": False, "shape": shape})
+    return buf.getvalue() + payload
+
+
+def _direction_mutants(tmp: Path, dim: int) -> tuple[list[dict], set[str], set[str]]:
+    from sefa_desktop.core.direction_io import write_directions
+    from sefa_desktop.core.directions import DirectionSet
+
+    rng = np.random.default_rng(0)
+    good = DirectionSet(vectors=rng.standard_normal((6, dim)).astype(np.float32), values=np.arange(6, 0, -1.0),
+                        layers=[0], method="sefa", model_name="fixture")
+    files: dict[str, Path] = {}
+    must_fail: set[str] = set()
+    must_load: set[str] = set()
+
+    def put(rid: str, name: str, fail: bool | None = True) -> Path:
+        files[rid] = tmp / name
+        if fail is True:
+            must_fail.add(rid)
+        elif fail is False:
+            must_load.add(rid)
+        return files[rid]
+
+    for rid, name in (("ours", "d.npz"), ("ganspace", "d.ganspace.npz"), ("rosinality", "factor.pt"),
+                      ("boundary", "b.npy")):
+        p = put(f"dir-{rid}-good", name, fail=False)
+        write_directions(good if rid != "boundary" else DirectionSet(vectors=good.vectors[:1],
+                                                                     values=good.values[:1], layers=[0]), p)
+    # header bombs: a 128-byte .npy declaring 64 GiB; an .npz member declaring more than it holds
+    put("dir-npy-header-bomb", "bomb.npy").write_bytes(_npy_with_header((1 << 24, 1024)))
+    put("dir-npy-truncated", "short.npy").write_bytes(_npy_with_header((1, dim), b"\0" * (2 * dim)))
+    with zipfile.ZipFile(put("dir-npz-header-bomb", "hb.ganspace.npz"), "w") as zf:
+        zf.writestr("lat_comp.npy", _npy_with_header((1 << 20, 1, dim)))
+    # deflate bombs: 256 MiB of zeros in GANSpace's and in our own .npz (about 0.5 MB on disk)
+    big = np.zeros((1 << 26,), np.float32)
+    with open(put("dir-ganspace-deflate-bomb", "db.ganspace.npz"), "wb") as f:
+        np.savez_compressed(f, lat_comp=np.zeros(((1 << 26) // dim, 1, dim), np.float32),
+                            var_ratio=np.ones(3, np.float32))
+    with open(put("dir-ours-deflate-bomb", "db.npz"), "wb") as f:
+        np.savez_compressed(f, format=np.array("sefa-desktop-directions"), vectors=big)
+    # stride-0 eigvec in factor.pt: 4 bytes on disk, 2 GB declared
+    torch.save({"ckpt": "x", "eigvec": torch.zeros(()).expand((dim, 5_000_000))}, put("dir-factor-stride0", "s0.pt"))
+    # non-finite and wrong-size directions
+    nan = good.vectors[:1].copy()
+    nan[0, 3] = np.nan
+    np.save(put("dir-boundary-nan", "nan.npy"), nan)
+    np.save(put("dir-boundary-wrong-dim", "wd.npy"), np.ones((1, dim + 1), np.float32))
+    torch.save({"ckpt": "x", "eigvec": torch.full((dim, 2), float("inf"))}, put("dir-factor-inf", "inf.pt"))
+    # truncations and byte flips of every good file, and of the shared factor.pt fixture
+    sources = {rid: files[rid] for rid in list(files) if rid.endswith("-good")}
+    sources["dir-shared-factor"] = fixture_path("rosinality", "factor.pt")
+    for rid, src in sources.items():
+        data = src.read_bytes()
+        suffix = "".join(src.suffixes[-2:]) if src.name.endswith(".ganspace.npz") else src.suffix
+        r = random.Random(rid)
+        for frac in (0.3, 0.9):
+            put(f"{rid}-trunc{frac}", f"{rid}-t{frac}{suffix}", fail=True).write_bytes(data[:int(len(data) * frac)])
+        for i in range(3):
+            b = bytearray(data)
+            for _ in range(4):
+                b[r.randrange(len(b))] ^= 1 << r.randrange(8)
+            put(f"{rid}-flip{i}", f"{rid}-f{i}{suffix}", fail=None).write_bytes(bytes(b))
+    return [{"id": rid, "kind": "directions", "path": str(p)} for rid, p in files.items()], must_fail, must_load
+
+
+def test_direction_file_bombs_and_damage_end_cleanly(tmp_path: Path) -> None:
+    from sefa_desktop.models import load_model
+
+    warm = str(fixture_path("dcgan", "netG.pth"))
+    dim = load_model(warm).latent_dim
+    jobs, must_fail, must_load = _direction_mutants(tmp_path, dim)
+    for j in jobs:
+        j["model"] = warm
+    results = run_batch(tmp_path, jobs, [warm])
+    assert_clean(results, must_fail, must_load)
+    msg = {rid: r["message"] for rid, r in results.items()}
+    assert "declares a (16777216, 1024) float32 array" in msg["dir-npy-header-bomb"]
+    for rid in ("dir-ganspace-deflate-bomb", "dir-ours-deflate-bomb", "dir-factor-stride0"):
+        assert "refused" in msg[rid] and "MiB" in msg[rid], msg[rid]
+    assert "NaN" in msg["dir-boundary-nan"] and "does not fit" in msg["dir-boundary-wrong-dim"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from pathlib import Path
 
@@ -189,6 +190,25 @@ def test_directions_as_other_formats_and_import(qtbot, window, tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a tensor file")
     assert not w.exports.import_directions(str(tmp_path / "junk.pt"))
     assert "junk.pt" in w.error_label.text()
+    # a 128-byte header declaring 64 GiB, and any failure at all (here MemoryError): a message each
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": "<f4", "fortran_order": False, "shape": (1 << 24, 1024)})
+    (tmp_path / "bomb.npy").write_bytes(header.getvalue())
+    assert not w.exports.import_directions(str(tmp_path / "bomb.npy"))
+    assert "bomb.npy" in w.error_label.text() and "declares" in w.error_label.text()
+
+    def out_of_memory(*a, **k):
+        raise MemoryError
+
+    import sefa_desktop.gui.export_menu as export_menu
+    real = export_menu.read_directions
+    export_menu.read_directions = out_of_memory
+    try:
+        assert not w.exports.import_directions(str(tmp_path / "d.npz"))
+    finally:
+        export_menu.read_directions = real
+    assert "too large to hold in memory" in w.error_label.text()
+    assert w.gallery.model.rowCount() == k
 
 
 # -- presets ------------------------------------------------------------------------------------------

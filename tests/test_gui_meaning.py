@@ -186,3 +186,21 @@ def test_marks_shortcut_on_a_thumbnail(qtbot, window):
         if hit is not None:
             break
     assert hit is not None and hit[0] == 1
+
+
+def test_vocabulary_dialog_saves_per_model(qtbot, window):
+    from sefa_desktop.core.vocabulary import load_vocabulary
+    from sefa_desktop.gui.vocabulary_dialog import vocabulary_folder
+
+    w = window
+    w.labels.edit_vocabulary()
+    qtbot.waitUntil(lambda: getattr(w.labels, "vocabulary_dialog", None) is not None, timeout=TIMEOUT)
+    dlg = w.labels.vocabulary_dialog
+    dlg.phrases.setPlainText("freckles\nround glasses\n\nfreckles")
+    dlg.save()
+    name, fingerprint = dlg.model_name, dlg.fingerprint
+    assert load_vocabulary(vocabulary_folder(), name, fingerprint).phrases == ["freckles", "round glasses"]
+    dlg.template.setText("no placeholder")
+    dlg.save()  # a bad template: the dialog says why and keeps the text; the saved list is unchanged
+    assert "exactly one {}" in dlg.error.text()
+    assert load_vocabulary(vocabulary_folder(), name, fingerprint).phrases == ["freckles", "round glasses"]

@@ -81,3 +81,18 @@ def test_hold_errors(files, capsys):
     assert main(["render", MODEL, "--hold", "0", "-o", out]) == 1
     assert "need --directions" in capsys.readouterr().err
     assert not (files / "x.png").exists()
+
+
+def test_grid_top_leaves_held_directions_out(files, capsys):
+    out = files / "top.png"
+    assert main(["grid", MODEL, "--directions", str(files / "d.npz"), "--top", "3", "--hold", "1", "--steps", "2",
+                 "-o", str(out)]) == 0
+    assert "3 directions" in capsys.readouterr().out
+    from sefa_desktop.cli import build_parser
+    from sefa_desktop.commands.common import load_sweep_table
+
+    args = build_parser().parse_args(["grid", MODEL, "--directions", str(files / "d.npz"), "--top", "3",
+                                      "--hold", "1", "-o", str(out)])
+    _, dirs, indices = load_sweep_table(args)
+    assert indices == [0, 2, 3]  # direction 1 is held, not shown
+    assert dirs.labels[2].endswith("⊥1") and dirs.labels[1] == ""

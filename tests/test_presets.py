@@ -89,14 +89,21 @@ def test_damaged_file_is_moved_aside_and_backup_restored(content: bytes) -> None
     assert store.load_all()[1] == []  # handled once, quiet afterwards
 
 
-def test_newer_version_is_moved_aside_with_a_message() -> None:
+def test_newer_version_is_left_in_place_and_never_replaced() -> None:
     store = PresetStore()
     store.save(_preset("good"))
-    future = _preset("future").to_json() | {"version": PRESET_VERSION + 1}
-    store.folder.joinpath("future.json").write_text(json.dumps(future))
+    store.save(_preset("future", alpha=1.0))
+    future = _preset("future", alpha=5.0).to_json() | {"version": PRESET_VERSION + 1}
+    f = store.folder.joinpath("future.json")
+    f.write_text(json.dumps(future))  # a newer app saved it; .bak holds our older version
     got, messages = store.load_all()
     assert [p.name for p in got] == ["good"]
-    assert "newer than this app supports" in messages[0]
+    assert "newer than this app supports" in messages[0] and "left in place" in messages[0]
+    assert json.loads(f.read_text()) == future  # not moved, not replaced by the backup
+    assert not (store.folder / "moved-aside").exists()
+    with pytest.raises(PresetError, match="newer sefa-desktop; not replaced"):
+        store.save(_preset("future", alpha=2.0))
+    assert json.loads(f.read_text()) == future
 
 
 def test_crash_during_save_leaves_previous_preset_intact(monkeypatch) -> None:

@@ -125,7 +125,8 @@ def chunks_of(plan: Plan, pending: Iterator[int], size: int = CHUNK) -> Iterator
 
 @contextlib.contextmanager
 def ctrl_c_sets(stop: threading.Event, on_first: Callable[[], None] | None = None) -> Iterator[None]:
-    """First Ctrl+C sets `stop` (finish what is in flight, record it); a second one interrupts at once."""
+    """First Ctrl+C (or SIGTERM, as a cluster scheduler sends) sets `stop`: finish what is in flight,
+    record it, return; a second one interrupts at once (the manifest stays consistent either way)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -137,11 +138,12 @@ def ctrl_c_sets(stop: threading.Event, on_first: Callable[[], None] | None = Non
         if on_first:
             on_first()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, h in previous.items():
+            signal.signal(sig, h)
 
 
 def _test_stop() -> tuple[str, int] | None:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .common import add_hold_arg
+
 
 @dataclass
 class BatchJob:
@@ -41,9 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", nargs="+", metavar="S", help="seeds: 0-9999, 5, 1,2,7-9 (several allowed)")
     p.add_argument("--sweep", action="append", default=[], metavar="I=LO:HI:STEPS",
                    help="STEPS images along direction I from α=LO to HI (repeatable; other sweeps stay at 0)")
-    p.add_argument("--hold", metavar="J,K", default="",
-                   help="edit along the swept directions orthogonalised against directions J, K, … "
-                        "(those attributes stay fixed)")
+    add_hold_arg(p)  # the same --hold as render, grid and video
     p.add_argument("--size", type=int, default=None, metavar="PX", help="resize images to PX×PX (Lanczos)")
     p.add_argument("--format", choices=["png", "jpg", "webp"], default="png", help="image format (default png)")
     p.add_argument("--quality", type=int, default=None, metavar="Q", help="jpg/webp quality (default 95/90)")
@@ -66,13 +66,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def parse_hold(text: str) -> list[int]:
-    try:
-        return sorted({int(x) for x in text.replace(" ", "").split(",") if x})
-    except ValueError:
-        raise ValueError(f"bad --hold '{text}': use direction indices, e.g. 2,5") from None
-
-
 def prepare(args: argparse.Namespace) -> BatchJob:
     """Check the options, load the model and directions, and build the recipe, plan and engine factory."""
     import numpy as np
@@ -81,12 +74,11 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     from ..batch.plan import BatchError, Plan, file_sha256, make_recipe, parse_seeds, parse_sweep
     from ..batch.render import RenderSpec, weights_sha256
     from ..batch.runner import run_info
-    from ..core.editing import hold_fixed
     from ..models import load_model
-    from .common import load_directions
+    from .common import hold_directions, load_directions
 
     sweeps = [parse_sweep(s) for s in args.sweep]
-    hold = parse_hold(args.hold)
+    hold = sorted(set(args.hold or []))
     if not args.seeds:
         raise BatchError("give --seeds (e.g. --seeds 0-99)")
     seeds = parse_seeds(args.seeds)
@@ -123,14 +115,11 @@ def prepare(args: argparse.Namespace) -> BatchJob:
         dirs = load_directions(args.directions, model, args.allow_other_model)
         dirs_sha = file_sha256(args.directions)
         layers = tuple(dirs.layers) or None
-        for i in [s.index for s in sweeps] + hold:
-            if not 0 <= i < len(dirs):
-                raise BatchError(f"direction {i} does not exist (the file has 0..{len(dirs) - 1})")
         for s in sweeps:
-            if s.index in hold:
-                raise BatchError(f"direction {s.index} is both swept and held (--hold)")
-            vec = dirs.vectors[s.index]
-            vectors[s.index] = hold_fixed(vec, dirs.vectors[hold]) if hold else np.asarray(vec, np.float32)
+            if not 0 <= s.index < len(dirs):
+                raise BatchError(f"direction {s.index} does not exist (the file has 0..{len(dirs) - 1})")
+        edit = hold_directions(dirs, hold, [s.index for s in sweeps])
+        vectors = {s.index: np.asarray(edit.vectors[s.index], np.float32) for s in sweeps}
     weights = weights_sha256(model)
     recipe = make_recipe(model_fingerprint=model.fingerprint, weights_sha256=weights, directions_sha256=dirs_sha,
                          direction_layers=layers, seeds=seeds, latents=None, sweeps=sweeps, hold=hold,

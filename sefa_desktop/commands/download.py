@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", metavar="NAME", help="catalogue entry name, e.g. stylegan3-r-ffhq-1024x1024")
     p.add_argument("--dir", type=Path, default=None, help="download into this folder instead of the cache")
     p.add_argument("--force", action="store_true", help="download again even if the file is present")
+    p.add_argument("--verify", action="store_true",
+                   help="re-check a downloaded file: its sha256 against the catalogue's or the one recorded "
+                        "at its first download, and that it still opens; downloads nothing")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds without data before a retry (default 30)")
     p.add_argument("--retries", type=int, default=4, help="attempts per URL (default 4)")
     p.set_defaults(func=run)
@@ -59,6 +62,17 @@ def run(args: argparse.Namespace) -> int:
     from ..models.download import DownloadError, RetryPolicy, download_entry
 
     entry = load_catalogue().require(args.name)
+    if args.verify:
+        from ..models.download import verify_entry
+
+        try:
+            result = verify_entry(entry, args.dir)
+        except DownloadError as e:
+            raise CliError(str(e)) from None
+        print(f"{entry.name}: OK (sha256 {result.sha256}, {result.size} bytes, opens as {entry.family})",
+              file=sys.stderr)
+        print(result.path)
+        return 0
     if args.retries < 1 or args.timeout <= 0:
         raise ValueError("--retries must be ≥ 1 and --timeout > 0")
     bar = _Bar(entry.name)

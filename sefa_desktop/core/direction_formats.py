@@ -20,13 +20,17 @@ names to them (this module imports nothing from it).
 from __future__ import annotations
 
 import io
+import math
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..util.atomic import atomic_path, atomic_write_bytes
+from ..util.atomic import atomic_path, atomic_write_all, atomic_write_bytes
+from ..util.budget import over_budget
+from .array_files import ArrayFileError, check_npy, check_npz, check_torch_zip
 from .directions import FORMAT_NAME, DirectionFileError, DirectionSet
 
 GANSPACE_SUFFIX = ".ganspace.npz"
@@ -49,6 +53,8 @@ def _check_dim(path: Path, dim: int, model: Any, what: str) -> None:
 
 def _unit_rows(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
+    if not np.isfinite(v).all():
+        raise ValueError("contains NaN or infinite values")
     norms = np.linalg.norm(v, axis=1, keepdims=True)
     if np.any(norms < 1e-12):
         raise ValueError("contains an all-zero direction")
@@ -72,8 +78,16 @@ def read_rosinality(path: Path, model: Any) -> DirectionSet | None:
     import torch
 
     try:
+        check_torch_zip(path)
         obj = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile) as e:
+    except ArrayFileError as e:
+        raise DirectionFileError(f"{path.name}: refused: {e}") from None
+    except MemoryError:
+        raise DirectionFileError(f"{path.name}: out of memory reading it (a corrupt file?)") from None
+    except pickle.UnpicklingError as e:
+        raise DirectionFileError(f"{path.name}: not a readable factor.pt (it needs code we do not execute: "
+                                 f"{_torch_global(e)})") from None
+    except Exception as e:  # torch raises many types for damaged files
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise DirectionFileError(f"{path.name}: not a readable factor.pt ({first[:160]})") from None
     if not isinstance(obj, dict) or "eigvec" not in obj:
@@ -83,11 +97,24 @@ def read_rosinality(path: Path, model: Any) -> DirectionSet | None:
     eig = obj["eigvec"]
     if not isinstance(eig, torch.Tensor) or eig.ndim != 2:
         raise DirectionFileError(f"{path.name}: 'eigvec' must be a 2-D tensor [dim, k]")
+    why = over_budget("'eigvec'", eig.numel() * 4, path.stat().st_size)  # stride-0 views count in full
+    if why:
+        raise DirectionFileError(f"{path.name}: refused: {why}")
+    if not eig.is_floating_point():
+        raise DirectionFileError(f"{path.name}: 'eigvec' holds {str(eig.dtype).removeprefix('torch.')} values, "
+                                 "not floating-point directions")
+    _check_dim(path, int(eig.shape[0]), model, "this factor.pt")
     vectors = eig.detach().to(torch.float32).t().contiguous().numpy()
-    _check_dim(path, vectors.shape[1], model, "this factor.pt")
+    if not np.isfinite(vectors).all():
+        raise DirectionFileError(f"{path.name}: 'eigvec' contains NaN or infinite values")
     k = vectors.shape[0]
     return DirectionSet(vectors=vectors, values=np.zeros(k, np.float32), layers=_model_rows(model),
                         method="rosinality", model_name=str(obj.get("ckpt", "")))
+
+
+def _torch_global(e: BaseException) -> str:
+    m = re.search(r"GLOBAL ([\w.]+)", str(e))
+    return f"forbidden global '{m.group(1)}'" if m else "a pickle it refuses"
 
 
 # -- InterFaceGAN boundaries ------------------------------------------------------------------------
@@ -108,10 +135,12 @@ def write_boundaries(dirs: DirectionSet, path: Path, index: int | None = None) -
     else:
         vectors = dirs.vectors
     paths = boundary_paths(path, len(vectors))
-    for vec, p in zip(vectors, paths, strict=True):
+    blobs = []
+    for vec in vectors:
         buf = io.BytesIO()
         np.save(buf, vec.reshape(1, -1).astype(np.float32))
-        atomic_write_bytes(p, buf.getvalue())
+        blobs.append(buf.getvalue())
+    atomic_write_all(list(zip(paths, blobs, strict=True)))  # all files or none (a full disk leaves none)
     return paths
 
 
@@ -122,8 +151,17 @@ def write_boundary_files(dirs: DirectionSet, path: Path) -> None:
 
 def read_boundary(path: Path, model: Any) -> DirectionSet | None:
     try:
+        shape, dtype = check_npy(path)  # from the header alone, before any data is read
+    except ArrayFileError as e:
+        raise DirectionFileError(f"{path.name}: {e}") from None
+    except OSError as e:
+        raise DirectionFileError(f"{path.name}: cannot read it ({e.strerror or e})") from None
+    if dtype.kind not in "fiu" or len(shape) not in (1, 2) or shape[-1] < 2:
+        raise DirectionFileError(f"{path.name}: a boundary must be a numeric (1, dim) array, got {shape} {dtype}")
+    _check_dim(path, shape[-1], model, "this boundary")
+    try:
         arr = np.load(path, allow_pickle=False)
-    except (OSError, ValueError, EOFError) as e:
+    except (OSError, ValueError, EOFError, MemoryError) as e:
         raise DirectionFileError(f"{path.name}: not a readable .npy boundary ({e})") from None
     if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "fiu":
         raise DirectionFileError(f"{path.name}: a boundary must be a numeric array")
@@ -155,6 +193,19 @@ def write_ganspace(dirs: DirectionSet, path: Path) -> None:
 
 
 def read_ganspace(path: Path, model: Any) -> DirectionSet | None:
+    try:
+        members = check_npz(path)  # zip directory and array headers only: bombs stop here
+    except ArrayFileError as e:
+        if "not a readable" in str(e):
+            return None  # let our own reader give its message
+        raise DirectionFileError(f"{path.name}: refused: {e}") from None
+    except OSError:
+        return None
+    if "lat_comp" in members and "format" not in members:
+        shape = members["lat_comp"][0]
+        if len(shape) < 2:
+            raise DirectionFileError(f"{path.name}: GANSpace 'lat_comp' must be [C, 1, dim], got {shape}")
+        _check_dim(path, math.prod(shape[1:]), model, "this GANSpace components file")
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):

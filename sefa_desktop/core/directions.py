@@ -113,6 +113,16 @@ class DirectionSet:
     @classmethod
     def load(cls, path: str | Path) -> DirectionSet:
         path = Path(path)
+        from .array_files import ArrayFileError, check_npz
+
+        try:
+            check_npz(path)  # declared sizes against the file's before inflating anything
+        except ArrayFileError as e:
+            raise DirectionFileError(f"{path.name}: refused: {e}") from None
+        except FileNotFoundError:
+            raise DirectionFileError(f"{path}: no such file") from None
+        except OSError as e:
+            raise DirectionFileError(f"{path.name}: cannot read it ({e.strerror or e})") from None
         try:
             data = np.load(path, allow_pickle=False)
             files = set(data.files)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from ..util.atomic import WriteError, atomic_write_bytes
+from ..util.atomic import WriteError, atomic_write_bytes, track_temp
 from .directions import DirectionSet
 from .editing import alpha_steps
 from .grids import render_direction_grid, sweep_rows
@@ -86,6 +86,7 @@ def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int],
     except OSError as e:
         raise WriteError(f"cannot write {path}: {e.strerror or e}") from None
     rows_html: list[str] = []
+    track_temp(tmp_dir)
     try:
         for seed, i, imgs in sweep_rows(model, dirs, indices, seeds, alphas, truncation_psi, noise_mode,
                                         progress=progress):
@@ -127,4 +128,6 @@ Layers {html.escape(str(dirs.layers))}, truncation {truncation_psi:g}, noise {ht
         if isinstance(e, OSError) and not isinstance(e, WriteError):
             raise WriteError(f"cannot write {path}: {e.strerror or e}") from None
         raise
+    finally:
+        track_temp(tmp_dir, live=False)
     return path

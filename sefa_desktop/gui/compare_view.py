@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 from PySide6.QtGui import QBrush, QColor
@@ -30,10 +29,11 @@ from PySide6.QtWidgets import (
 
 from ..core.compare import best_matches, signed_cosines
 from ..core.directions import DirectionSet
+from ..session import EditSession
 
 
 class CompareDialog(QDialog):
-    def __init__(self, session: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, session: EditSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Compare direction sets")
         self.session = session

@@ -223,6 +223,9 @@ class ExportController(QObject):
         except (OSError, ValueError) as e:
             self.host.show_error(f"Export failed: {e}")
             return []
+        except Exception as e:  # MemoryError and the unexpected: a message, never a crash
+            self.host.show_error(f"Export failed: {type(e).__name__}: {e}")
+            return []
         written = boundary_paths(Path(path), len(dirset)) if fmt == "interfacegan" else [Path(path)]
         what = f"{len(written)} files like {written[0].name}" if len(written) > 1 else written[0].name
         self.host.show_status(f"Saved {what}", 6000)
@@ -249,6 +252,12 @@ class ExportController(QObject):
             dirset.check_fits(target, strict_model=False)
         except (OSError, ValueError) as e:  # DirectionFileError is a ValueError
             self.host.show_error(f"Import failed: {e}")
+            return False
+        except MemoryError:
+            self.host.show_error(f"Import failed: {Path(path).name} is too large to hold in memory (or corrupt)")
+            return False
+        except Exception as e:  # a damaged file must never take the window down
+            self.host.show_error(f"Import failed: {Path(path).name}: {type(e).__name__}: {e}")
             return False
         layers = list(dirset.layers) or list(range(int(info["num_layers"])))
         dirset.layers = layers

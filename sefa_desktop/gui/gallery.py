@@ -128,6 +128,10 @@ class DirectionModel(QAbstractListModel):
         self.values = np.zeros(0, np.float32)
         self.names: list[str] = []
         self.thumbs: dict[int, list[QPixmap]] = {}
+        # Progressive thumbnails: a row's strip may be a low-resolution draft (the sharp one follows)
+        # or stale (rendered for the previous seed, layers or set: painted dimmed until replaced).
+        self.draft_rows: set[int] = set()
+        self.stale_rows: set[int] = set()
         self.alphas: dict[int, float] = {}
         self.context: tuple | None = None
         self.dpr = 1.0  # device pixels per logical pixel of the view showing us
@@ -138,7 +142,10 @@ class DirectionModel(QAbstractListModel):
         self.beginResetModel()
         self.values = np.asarray(values, np.float32)
         self.names = list(names) if names else [""] * len(self.values)
-        self.thumbs.clear()
+        # New directions (other layers): the old strips stay, dimmed, until the new ones replace them.
+        self.thumbs = {r: t for r, t in self.thumbs.items() if r < len(self.values)}
+        self.stale_rows = set(self.thumbs)
+        self.draft_rows.clear()
         self.alphas.clear()
         self.suggestions = {}
         self.pinned = set()
@@ -155,22 +162,36 @@ class DirectionModel(QAbstractListModel):
             self.rowsChanged.emit([])
 
     def set_context(self, context: tuple) -> None:
-        """A new sample/direction set: old thumbnails no longer apply."""
+        """A new sample/direction set: old thumbnails no longer apply (kept, dimmed, until replaced)."""
         if context != self.context:
             self.context = context
-            self.thumbs.clear()
+            self.stale_rows = set(self.thumbs)
+            self.draft_rows.clear()
             self.rowsChanged.emit([])
 
-    def add_thumbnails(self, context: tuple, rows: list[tuple[int, list[QImage]]]) -> bool:
+    def add_thumbnails(self, context: tuple, rows: list[tuple[int, list[QImage]]], draft: bool = False) -> bool:
+        """Strips for `context` (draft: low resolution, the sharp ones follow); others are dropped."""
         if context != self.context:
             return False  # rendered for a sample or direction set no longer shown
         changed = []
         for row, images in rows:
-            if 0 <= row < self.rowCount():
-                self.thumbs[row] = [thumb_pixmap(im, THUMB, self.dpr) for im in images]
-                changed.append(row)
+            if not 0 <= row < self.rowCount() or (draft and row in self.thumbs and row not in self.stale_rows
+                                                  and row not in self.draft_rows):
+                continue  # a late draft never replaces a sharp strip
+            self.thumbs[row] = [thumb_pixmap(im, THUMB, self.dpr) for im in images]
+            self.stale_rows.discard(row)
+            (self.draft_rows.add if draft else self.draft_rows.discard)(row)
+            changed.append(row)
         self.rowsChanged.emit(changed)
         return True
+
+    def sharp_rows(self) -> set[int]:
+        """Rows showing their final strip (not a draft, not stale)."""
+        return set(self.thumbs) - self.draft_rows - self.stale_rows
+
+    def drafted_rows(self, rows: list[int]) -> list[int]:
+        """Of `rows`, those showing a current draft: they only need their sharp strip."""
+        return [r for r in rows if r in self.draft_rows and r not in self.stale_rows]
 
     def set_names(self, names: list[str]) -> None:
         """The cards' names (the session's labels); repaints the rows that changed."""
@@ -186,7 +207,8 @@ class DirectionModel(QAbstractListModel):
             self.rowsChanged.emit(sorted(changed))
 
     def missing_thumbnails(self, rows: range) -> list[int]:
-        return [r for r in rows if r not in self.thumbs]
+        sharp = self.sharp_rows()
+        return [r for r in rows if r not in sharp]
 
     def name(self, row: int) -> str:
         return self.names[row] or f"direction {row}"
@@ -321,13 +343,16 @@ class CardDelegate(QStyledItemDelegate):
 
         thumbs = model.thumbs.get(row)
         placeholder = pal.color(QPalette.ColorRole.Window)
+        stale = row in model.stale_rows  # another seed/layers/set: shown dimmed until replaced
         for i, r in enumerate(g.thumbs):
             if thumbs and i < len(thumbs):
                 pm = thumbs[i]
+                p.setOpacity(0.35 if stale else 1.0)
                 if abs(pm.width() / pm.devicePixelRatio() - r.width()) < 0.5:
                     p.drawPixmap(r.topLeft(), pm)  # already rounded and at size: a plain blit
                 else:
                     p.drawPixmap(r, pm)
+                p.setOpacity(1.0)
             else:
                 clip = QPainterPath()
                 clip.addRoundedRect(QRectF(r), 5, 5)

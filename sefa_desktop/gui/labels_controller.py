@@ -14,17 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QMainWindow, QMenu, QVBoxLayout, QWidget
 
-from ..session.state import DIRECTIONS, HOLDS, LABELS, MODEL, Change
+from ..core.directions import DirectionSet
+from ..session import EditSession, SessionEditor
+from ..session.state import DIRECTIONS, HOLDS, LABELS, MODEL, Change, DirectionSetState
+from .gallery import DirectionGallery
 from .job_bar import JobBar
-from .jobs import JobCancelled
+from .jobs import JobCancelled, ModelCopy, Progress
 from .meaning_jobs import MeaningJobs
 from .window_menus import add_action
+
+if TYPE_CHECKING:  # torch: loaded by the jobs, not at import
+    from ..core.labelling import Judge, Label, TextDirection
+    from ..models.base import BaseGanModel
 
 LABEL_TOP = 20  # cards labelled per run (each costs 2 × seeds renders plus the judge)
 LABEL_SEEDS = tuple(range(8))
@@ -38,11 +45,11 @@ class Probe:
 
     indices: list[int]
     deltas: np.ndarray
-    judge: Any
-    labels: list[list[Any]]  # core.labelling.Label, top 3 per index
+    judge: Judge
+    labels: list[list[Label]]  # top 3 per index
 
 
-def default_judge(model: Any) -> Any:
+def default_judge(model: BaseGanModel) -> Judge:
     """The model's predictors when it ships them, else CLIP with the model's vocabulary."""
     from ..demo.labels import predictor_judge, ships_predictors
 
@@ -60,21 +67,34 @@ def default_judge(model: Any) -> Any:
     return ClipJudge(load_clip(path, device=str(getattr(model, "device", "cpu"))), vocab)
 
 
-def dirset_of(state: Any) -> Any:
-    from ..core.directions import DirectionSet
-
+def dirset_of(state: DirectionSetState) -> DirectionSet:
     return DirectionSet(state.vectors, state.values, list(state.layers), labels=list(state.labels))
 
 
+class LabelsHost(Protocol):
+    """What the labels controller needs of the window, and nothing more."""
+
+    session: EditSession
+    editor: SessionEditor
+    gallery: DirectionGallery
+    presets_menu: QMenu  # the Directions menu goes before it
+
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+    def model_copy(self) -> ModelCopy: ...
+    def current_row(self) -> int: ...
+
+
 class LabelsController(QObject):
-    def __init__(self, window: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.w = window
-        self.session = window.session
-        self.editor = window.editor
-        self.gallery = window.gallery
+    def __init__(self, host: LabelsHost, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.host = host
+        self.window = window  # owner of the menu, the actions and the dialogs
+        self.session = host.session
+        self.editor = host.editor
+        self.gallery = host.gallery
         # a function model → judge; tests put a tiny CLIP here
-        self.judge_factory: Callable[[Any], Any] = default_judge
+        self.judge_factory: Callable[[BaseGanModel], Judge] = default_judge
         self.probes: dict[int, Probe] = {}
 
         bar = QWidget(self.gallery)
@@ -93,11 +113,11 @@ class LabelsController(QObject):
         lay.addLayout(row)
         lay.addWidget(self.job_bar)
         self.gallery.layout().insertWidget(1, bar)
-        self.jobs = MeaningJobs(self.job_bar, window.model_copy, self)
-        self.jobs.failed.connect(window.show_error)
+        self.jobs = MeaningJobs(self.job_bar, host.model_copy, self)
+        self.jobs.failed.connect(host.show_error)
 
         menu = self.menu = window.menuBar().addMenu("&Directions")
-        window.menuBar().insertMenu(window.presets_menu.menuAction(), menu)
+        window.menuBar().insertMenu(host.presets_menu.menuAction(), menu)
         self.label_action = add_action(window, menu, "&Label Directions", self.label_directions, "Ctrl+L")
         add_action(window, menu, "&Find Direction from Text…", self.focus_search, "Ctrl+F")
         add_action(window, menu, "Edit &Vocabulary…", self.edit_vocabulary)
@@ -114,14 +134,14 @@ class LabelsController(QObject):
     def label_directions(self) -> bool:
         d = self.session.directions
         if d is None or self.session.model_info is None:
-            self.w.show_status("Open a model first")
+            self.host.show_status("Open a model first")
             return False
         set_id, dirs = d.id, dirset_of(d)
         indices = list(range(min(len(d), LABEL_TOP)))
         psi = self.session.psi
         out: dict[str, Probe] = {}
 
-        def job(progress):
+        def job(progress: Progress) -> str:
             from ..core.labelling import LabellingCancelled, label_directions
 
             model = self.jobs.model()
@@ -138,17 +158,17 @@ class LabelsController(QObject):
         def done() -> None:
             self.probes[set_id] = out["probe"]
             self._show_suggestions()
-            self.w.show_status(self.jobs.last_message + " · click a label to name the card")
+            self.host.show_status(self.jobs.last_message + " · click a label to name the card")
 
         return self._start(f"Labelling {len(indices)} directions…", job, done)
 
-    def _start(self, text: str, job, done) -> bool:
+    def _start(self, text: str, job: Callable[[Progress], str], done: Callable[[], None]) -> bool:
         if not self.jobs.start(text, job, done):
-            self.w.show_status("Another direction job is running: wait for it or press Cancel")
+            self.host.show_status("Another direction job is running: wait for it or press Cancel")
             return False
         return True
 
-    def suggestions(self, row: int) -> list[Any]:
+    def suggestions(self, row: int) -> list[Label]:
         d = self.session.directions
         probe = None if d is None else self.probes.get(d.id)
         if probe is None or row not in probe.indices:
@@ -166,7 +186,7 @@ class LabelsController(QObject):
         labels = self.suggestions(row)
         if 0 <= i < len(labels):
             self.editor.rename(row, labels[i].text)
-            self.w.show_status(f"Direction {row} is now '{labels[i].text}'")
+            self.host.show_status(f"Direction {row} is now '{labels[i].text}'")
 
     # -- text → direction ------------------------------------------------------------------------------------
     def focus_search(self) -> None:
@@ -182,9 +202,9 @@ class LabelsController(QObject):
         cached = self.probes.get(set_id)
         indices = cached.indices if cached else list(range(min(len(d), LABEL_TOP)))
         psi = self.session.psi
-        out: dict[str, Any] = {}
+        out: dict[str, Probe | TextDirection] = {}
 
-        def job(progress):
+        def job(progress: Progress) -> str:
             from ..core.labelling import LabellingCancelled, label_directions, text_direction
 
             probe = cached
@@ -215,7 +235,7 @@ class LabelsController(QObject):
             row = len(self.session.directions) - 1
             self.gallery.view.setCurrentIndex(self.gallery.model.index(row))
             self.gallery.view.scrollTo(self.gallery.model.index(row))
-            self.w.show_status(f"Added card #{row}: {self.jobs.last_message}")
+            self.host.show_status(f"Added card #{row}: {self.jobs.last_message}")
 
         return self._start(f"Finding '{text}'…", job, done)
 
@@ -224,7 +244,7 @@ class LabelsController(QObject):
         d = self.session.directions
         if d is None:
             return
-        row = self.w.current_row() if row is None else row
+        row = self.host.current_row() if row is None else row
         if not 0 <= row < len(d):
             return
         key = (d.id, row)
@@ -233,7 +253,7 @@ class LabelsController(QObject):
             holds.append(key)
         self.editor.set_holds(holds)
         pinned = key in holds
-        self.w.show_status(f"Direction {row} {'pinned: other edits keep it fixed' if pinned else 'unpinned'}")
+        self.host.show_status(f"Direction {row} {'pinned: other edits keep it fixed' if pinned else 'unpinned'}")
 
     def unpin_all(self) -> None:
         self.editor.set_holds(())
@@ -246,9 +266,9 @@ class LabelsController(QObject):
     def edit_vocabulary(self) -> None:
         if self.session.model_info is None:
             return
-        out: dict[str, Any] = {}
+        out: dict[str, tuple[str, str]] = {}
 
-        def job(progress):
+        def job(progress: Progress) -> str:
             model = self.jobs.model()
             out["key"] = (model.name, model.fingerprint)
             return ""
@@ -256,7 +276,7 @@ class LabelsController(QObject):
         def done() -> None:
             from .vocabulary_dialog import VocabularyDialog
 
-            dialog = VocabularyDialog(*out["key"], parent=self.w)
+            dialog = VocabularyDialog(*out["key"], parent=self.window)
             self.vocabulary_dialog = dialog
             dialog.open()
 
@@ -265,7 +285,7 @@ class LabelsController(QObject):
     def compare_sets(self) -> None:
         from .compare_view import CompareDialog
 
-        dialog = CompareDialog(self.session, parent=self.w)
+        dialog = CompareDialog(self.session, parent=self.window)
         self.compare_dialog = dialog
         dialog.open()
 

@@ -8,6 +8,7 @@ renders a handful of frames and never a stale one.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 # Most urgent first: a device switch or load invalidates everything after it; the preview is what the
@@ -40,12 +41,19 @@ class Mailbox:
             if purpose not in self._slots and self._gens.get(purpose) == gen:
                 self._slots[purpose] = (gen, params)
 
-    def take(self) -> tuple[str, int, Any] | None:
+    def take(self, defer: Callable[[str, Any, dict[str, Any]], bool] | None = None) -> tuple[str, int, Any] | None:
+        """The most urgent waiting request. `defer(purpose, params, waiting)` may let a request wait
+        behind less urgent ones (`waiting`: purpose → params of every waiting request); a deferred
+        request is still served when nothing else waits."""
         with self._lock:
-            for purpose in PRIORITY:
-                if purpose in self._slots:
-                    gen, params = self._slots.pop(purpose)
-                    return purpose, gen, params
+            waiting = {p: v[1] for p, v in self._slots.items()}
+            order = [p for p in PRIORITY if p in self._slots]
+            if defer is not None and len(order) > 1:
+                order = [p for p in order if not defer(p, waiting[p], waiting)] + \
+                    [p for p in order if defer(p, waiting[p], waiting)]
+            for purpose in order:
+                gen, params = self._slots.pop(purpose)
+                return purpose, gen, params
             self._scheduled = False
             return None
 
@@ -58,6 +66,17 @@ class Mailbox:
     def latest(self, purpose: str) -> int:
         with self._lock:
             return self._gens.get(purpose, 0)
+
+    def peek(self, purpose: str) -> Any:
+        """The params of the request waiting for `purpose`, or None (it stays in its slot)."""
+        with self._lock:
+            slot = self._slots.get(purpose)
+            return None if slot is None else slot[1]
+
+    def waiting(self, purpose: str) -> bool:
+        """Is a request of `purpose` waiting in its slot?"""
+        with self._lock:
+            return purpose in self._slots
 
     def urgent_waiting(self, than: str) -> bool:
         """Is a request more urgent than `than` waiting?"""

@@ -126,6 +126,9 @@ class MainWindow(QMainWindow):
         # session → widgets
         self.session.subscribe(self._on_session_change)
 
+        from .render_status import RenderStatus  # drafts, "thumbnails k/n", the preview's busy mark
+
+        self.render_status = RenderStatus(self)
         build_menus(self)
         self.history.subscribe(self._update_undo_actions)
         self._update_undo_actions()
@@ -136,7 +139,7 @@ class MainWindow(QMainWindow):
         # Labels, text search, pins, comparison and marks → boundaries (gui/meaning.py).
         from .meaning import install_meaning
 
-        self.labels, self.marks = install_meaning(self)
+        self.labels, self.marks = install_meaning(self, self)
         # Photo mode: open/drop a photo, crop, project in the background; import latents (gui/photo_mode.py).
         from .photo_mode import install_photo_mode
 
@@ -304,10 +307,10 @@ class MainWindow(QMainWindow):
         self.labels.shutdown()
         if self.catalogue_view is not None:
             self.catalogue_view.shutdown()
-        self.render.shutdown()
+        self.render.shutdown()  # the render in flight stops at its next synthesis block
         if self.worker_thread.isRunning():
             self.worker_thread.quit()
-            self.worker_thread.wait(10_000)
+            self.worker_thread.wait(10_000)  # one block (≤ ~1 s); a load in torch.load cannot stop sooner
 
     # -- drag and drop of checkpoints ---------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
@@ -388,6 +391,7 @@ class MainWindow(QMainWindow):
             return
         source = self.loading.open(source)
         self.statusBar().showMessage(f"Loading {Path(source).name}…")
+        self.render_status.loading(Path(source).name)
 
     def cancel_load(self) -> None:
         self.loading.cancel()
@@ -406,6 +410,7 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _on_load_failed(self, message: str) -> None:
+        self.statusBar().clearMessage()  # no longer "Loading …"
         self.show_error(message)
         self.modelLoadFailed.emit(message)
         if self.session.model_info is None and not self.loading.fallback:
@@ -484,7 +489,8 @@ class MainWindow(QMainWindow):
 
     def _request_thumbnails(self, rows: list[int]) -> None:
         dpr = self.gallery.view.devicePixelRatioF()
-        self.render.request_thumbnails(rows, int(round(THUMB * dpr)), THUMB_RADIUS * dpr)
+        self.render.request_thumbnails(rows, int(round(THUMB * dpr)), THUMB_RADIUS * dpr,
+                                       drafted=self.gallery.model.drafted_rows(rows))
 
     # -- edits ---------------------------------------------------------------------------------------------
     def _on_alpha_dragged(self, row: int, alpha: float) -> None:

@@ -13,7 +13,7 @@ boundary card is added by itself; Boundary from Marks (Ctrl+B) adds an updated o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, Qt
@@ -24,13 +24,23 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QMainWindow,
+    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..session.state import MODEL, Change, SeedBase
+from ..session import EditSession
+from ..session.state import MODEL, Change, LatentBase, SeedBase
+from .gallery import DirectionGallery
+from .jobs import Progress
+from .meaning_jobs import MeaningJobs
 from .window_menus import add_action
+
+if TYPE_CHECKING:  # torch: loaded by the jobs, not at import
+    from ..core.boundary import BoundaryFit
+    from ..models.base import BaseGanModel
 
 MIN_MARKS = 10
 
@@ -38,7 +48,7 @@ MIN_MARKS = 10
 @dataclass(frozen=True)
 class Mark:
     label: int  # 1 positive, 0 negative
-    base: Any  # SeedBase | LatentBase
+    base: SeedBase | LatentBase
     psi: float
     moves: tuple[tuple[np.ndarray, float], ...]  # (unit direction as rendered, α)
     what: str
@@ -51,7 +61,7 @@ def held(vector: np.ndarray, holds: list[np.ndarray]) -> np.ndarray:
     return np.asarray(_held(np.asarray(vector, np.float32), tuple(holds)), np.float32)
 
 
-def mark_codes(model: Any, marks: list[Mark]) -> np.ndarray:
+def mark_codes(model: BaseGanModel, marks: list[Mark]) -> np.ndarray:
     """(n, latent_dim) edit-space codes of the marked images."""
     import torch
 
@@ -71,12 +81,23 @@ def mark_codes(model: Any, marks: list[Mark]) -> np.ndarray:
     return np.stack(out)
 
 
+class MarksHost(Protocol):
+    """What the marks controller needs of the window, and nothing more."""
+
+    session: EditSession
+    gallery: DirectionGallery
+    preview_dock: QDockWidget  # the Marks dock goes below it
+
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+    def add_dock(self, dock: QDockWidget, below: QDockWidget | None = None) -> None: ...
+
+
 class MarksController(QObject):
-    def __init__(self, window: Any, jobs: Any, menu: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.w = window
-        self.session = window.session
-        self.gallery = window.gallery
+    def __init__(self, host: MarksHost, jobs: MeaningJobs, menu: QMenu, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.host = host
+        self.session = host.session
+        self.gallery = host.gallery
         self.jobs = jobs
         self.marks: list[Mark] = []
         self.auto_done = False  # the automatic card for the first ten marks was made
@@ -104,7 +125,7 @@ class MarksController(QObject):
         self.dock = QDockWidget("Marks", window)
         self.dock.setObjectName("marksDock")
         self.dock.setWidget(panel)
-        window.add_dock(self.dock, below=window.preview_dock)
+        host.add_dock(self.dock, below=host.preview_dock)
 
         menu.addSeparator()
         plus = add_action(window, menu, "Mark &Positive", lambda: self.mark_under_pointer(1))
@@ -157,7 +178,7 @@ class MarksController(QObject):
         self.list.scrollToBottom()
         self._update()
         pos, neg = self.counts()
-        self.w.show_status(f"Marked {'positive' if mark.label else 'negative'}: {pos}+ / {neg}−")
+        self.host.show_status(f"Marked {'positive' if mark.label else 'negative'}: {pos}+ / {neg}−")
         if not self.auto_done and self.ready():
             self.auto_done = True
             self.fit_boundary()
@@ -189,15 +210,15 @@ class MarksController(QObject):
     # -- the boundary ------------------------------------------------------------------------------------------
     def fit_boundary(self) -> bool:
         if not self.ready():
-            self.w.show_status(f"Mark at least {MIN_MARKS} samples, positive and negative, first")
+            self.host.show_status(f"Mark at least {MIN_MARKS} samples, positive and negative, first")
             return False
         if self.session.directions is None:
             return False
         marks = list(self.marks)
         name = self.name.text().strip() or "marked attribute"
-        out: dict[str, Any] = {}
+        out: dict[str, BoundaryFit] = {}
 
-        def job(progress):
+        def job(progress: Progress) -> str:
             from ..core.boundary import fit_boundary
 
             model = self.jobs.model()
@@ -216,10 +237,10 @@ class MarksController(QObject):
             row = len(d) - 1
             self.gallery.view.setCurrentIndex(self.gallery.model.index(row))
             self.gallery.view.scrollTo(self.gallery.model.index(row))
-            self.w.show_status(f"Added card #{row}: {self.jobs.last_message}")
+            self.host.show_status(f"Added card #{row}: {self.jobs.last_message}")
 
         if not self.jobs.start(f"Fitting a boundary to {len(marks)} marks…", job, done):
-            self.w.show_status("Another direction job is running: wait for it or press Cancel")
+            self.host.show_status("Another direction job is running: wait for it or press Cancel")
             return False
         return True
 

@@ -3,13 +3,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Protocol
 
-from .labels_controller import LabelsController
-from .marks_controller import MarksController
+from PySide6.QtWidgets import QMainWindow
+
+from .labels_controller import LabelsController, LabelsHost
+from .marks_controller import MarksController, MarksHost
 
 
-def install_meaning(window: Any) -> tuple[LabelsController, MarksController]:
-    labels = LabelsController(window, window)
-    marks = MarksController(window, labels.jobs, labels.menu, window)
+class MeaningHost(LabelsHost, MarksHost, Protocol):
+    """What the meaning features need of the window (gui/main_window.MainWindow is one)."""
+
+
+def install_meaning(host: MeaningHost, window: QMainWindow) -> tuple[LabelsController, MarksController]:
+    """`window` owns the Directions menu, the Marks dock, their actions and dialogs."""
+    labels = LabelsController(host, window)
+    marks = MarksController(host, labels.jobs, labels.menu, window)
     return labels, marks

@@ -8,12 +8,15 @@ a boundary usually follow each other; jobs never overlap, so one copy is never u
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .job_bar import JobBar
 from .jobs import JobRunner, ModelCopy, Progress, first_line
+
+if TYPE_CHECKING:  # torch: loaded by the jobs, not at import
+    from ..models.base import GanModel
 
 
 class MeaningJobs(QObject):
@@ -29,14 +32,14 @@ class MeaningJobs(QObject):
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         bar.cancelRequested.connect(self.runner.cancel)
-        self._model: tuple[tuple[str, str], Any] | None = None
+        self._model: tuple[tuple[str, str], GanModel] | None = None
         self._done: Callable[[], None] | None = None
         self.last_message = ""
 
     def busy(self) -> bool:
         return self.runner.is_running()
 
-    def model(self) -> Any:
+    def model(self) -> GanModel:
         """The job's model copy (call from a job): loaded once per source and device."""
         copy = self._copy
         key = (copy.source, copy.device)

@@ -207,8 +207,11 @@ class PresetsController(QObject):
     def _same_model(source: str, ref: str) -> bool:
         if source == ref:
             return True
-        a, b = Path(source).expanduser(), Path(ref).expanduser()
-        return a.exists() and b.exists() and a.resolve() == b.resolve()
+        try:  # a reference like ~nosuchuser/m.pth cannot even be expanded
+            a, b = Path(source).expanduser(), Path(ref).expanduser()
+            return a.exists() and b.exists() and a.resolve() == b.resolve()
+        except (RuntimeError, OSError, ValueError):
+            return False
 
     def _preset_layers(self) -> list[int]:
         assert self.pending is not None

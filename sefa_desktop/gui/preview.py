@@ -41,6 +41,8 @@ class ImageView(QWidget):
         self.image: QImage | None = None
         self.message = "Starting…"
         self.caption = ""
+        self.busy = ""  # what is being rendered while the frame shown is not the current one
+        self.veil = True  # busy: dim the stale frame (model, seed, set changed) or only mark it
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
@@ -56,6 +58,12 @@ class ImageView(QWidget):
     def set_message(self, text: str) -> None:
         self.message = text
         self.update()
+
+    def set_busy(self, text: str, veil: bool = True) -> None:
+        """Mark the frame shown as stale (`veil`: dimmed) with a busy label; '' clears the mark."""
+        if (text, veil) != (self.busy, self.veil):
+            self.busy, self.veil = text, veil
+            self.update()
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
@@ -75,7 +83,24 @@ class ImageView(QWidget):
             p.save()
             p.setClipPath(path)
             p.drawPixmap(target, pm, QRectF(pm.rect()))
+            if self.busy and self.veil:
+                veil = pal.color(QPalette.ColorRole.Base)
+                veil.setAlphaF(0.6)
+                p.fillRect(target, veil)
             p.restore()
+        if self.busy and not self.message:  # a pill at the bottom: what is being rendered
+            f = p.font()
+            fm = p.fontMetrics()
+            w, h = fm.horizontalAdvance(self.busy) + 24, fm.height() + 10
+            pill = QRectF(box.center().x() - w / 2, box.bottom() - h - 12, w, h)
+            shape = QPainterPath()
+            shape.addRoundedRect(pill, h / 2, h / 2)
+            bg = pal.color(QPalette.ColorRole.Window)
+            bg.setAlphaF(0.85)
+            p.fillPath(shape, bg)
+            p.setPen(pal.color(QPalette.ColorRole.Text))
+            p.setFont(f)
+            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, self.busy)
         if self.message:
             p.setPen(pal.color(QPalette.ColorRole.PlaceholderText))
             f = p.font()

@@ -9,16 +9,24 @@ changed (`install_region_tool` inserts both).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolButton, QWidget
 
+from ..session import EditSession
 from ..session.state import DIRECTIONS, MODEL, Change
-from .jobs import JobCancelled
+from .jobs import JobCancelled, Progress
+from .labels_controller import LabelsController
+from .meaning_jobs import MeaningJobs
+from .preview import PreviewPane
 from .region_mask import RegionMask
+from .render_client import RenderClient
+
+if TYPE_CHECKING:  # torch: loaded by the job, not at import
+    from ..core.directions import DirectionSet
 
 KIND = "region"
 TOP_K = 10
@@ -123,18 +131,33 @@ class RegionOverlay(QWidget):
                               abs(x1 - x0) * box.width(), abs(y1 - y0) * box.height()))
 
 
+class RegionHost(Protocol):
+    """What the region tool needs of the window, and nothing more."""
+
+    session: EditSession
+    preview: PreviewPane  # the tool row goes under its image, the overlay over it
+    render: RenderClient  # the sample on show
+
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+
+
+class RegionWindow(RegionHost, Protocol):
+    labels: LabelsController  # its jobs: one background job at a time, one model copy, the gallery's bar
+
+
 class RegionController(QObject):
     """The tool row, the overlay and the background job that turns the painted region into a set."""
 
-    def __init__(self, window: Any, parent: QObject | None = None) -> None:
+    def __init__(self, host: RegionHost, jobs: MeaningJobs, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self.w = window
-        self.session = window.session
-        self.jobs = window.labels.jobs  # one background job at a time, one model copy, the gallery's bar
+        self.host = host
+        self.session = host.session
+        self.jobs = jobs
         self.mask = RegionMask()
-        self.overlay = RegionOverlay(window.preview.image, self.mask)
+        self.overlay = RegionOverlay(host.preview.image, self.mask)
 
-        bar = self.bar = QWidget(window.preview)
+        bar = self.bar = QWidget(host.preview)
         bar.setObjectName("regionBar")
         row = QHBoxLayout(bar)
         row.setContentsMargins(0, 0, 0, 0)
@@ -179,8 +202,8 @@ class RegionController(QObject):
         self.switch_btn.setObjectName("switchRegionSet")
         self.switch_btn.clicked.connect(self.toggle_set)
         row.addWidget(self.switch_btn)
-        layout = window.preview.layout()
-        layout.insertWidget(layout.indexOf(window.preview.image) + 1, bar)
+        layout = host.preview.layout()
+        layout.insertWidget(layout.indexOf(host.preview.image) + 1, bar)
         self.session.subscribe(self._on_change)
         self._update()
 
@@ -211,27 +234,27 @@ class RegionController(QObject):
     def find_directions(self) -> bool:
         s = self.session
         if s.model_info is None:
-            self.w.show_status("Open a model first")
+            self.host.show_status("Open a model first")
             return False
         if self.mask.is_empty():
-            self.w.show_error("Paint a region on the preview first (rectangle or brush)")
+            self.host.show_error("Paint a region on the preview first (rectangle or brush)")
             return False
         try:
             region = self.mask.to_region()
         except ValueError as e:
-            self.w.show_error(str(e))
+            self.host.show_error(str(e))
             return False
         from .worker import _fit, _held
 
-        sample = self.w.render.sample_spec()
+        sample = self.host.render.sample_spec()
         rows = list(s.layers) if s.style else None
         family = s.model_info["family"]
         holds = tuple(s.held_vectors())
         edits = [(_held(e.vector, holds), e.alpha, e.layers(s.num_layers, s.style)) for e in s.edits]
         model_gen = s.model_gen
-        out: dict[str, Any] = {}
+        out: dict[str, DirectionSet] = {}
 
-        def job(progress):
+        def job(progress: Progress) -> str:
             import torch
 
             from ..core.editing import DirectionEdit, apply_edits
@@ -261,11 +284,11 @@ class RegionController(QObject):
             dirs = out["dirs"]
             s.add_direction_set(KIND, dirs.vectors, dirs.values, dirs.layers,
                                 [f"region {i}" for i in range(len(dirs))], dirset=dirs, model_gen=model_gen)
-            self.w.show_status(self.jobs.last_message + " · drag a card to edit inside the region")
+            self.host.show_status(self.jobs.last_message + " · drag a card to edit inside the region")
 
         self.set_tool("")
         if not self.jobs.start("Finding directions for the region…", job, done):
-            self.w.show_status("Another job is running; try again when it has finished")
+            self.host.show_status("Another job is running; try again when it has finished")
             return False
         return True
 
@@ -299,5 +322,5 @@ class RegionController(QObject):
         self.find_btn.setEnabled(s.model_info is not None)
 
 
-def install_region_tool(window: Any) -> RegionController:
-    return RegionController(window, window)
+def install_region_tool(window: RegionWindow) -> RegionController:
+    return RegionController(window, window.labels.jobs, window)

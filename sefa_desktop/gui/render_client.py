@@ -35,6 +35,7 @@ class RenderClient(QObject):
     directionsReady = Signal(object)  # DirectionsResult of the factorization still wanted
     previewShown = Signal(QImage, float, bool)  # a frame newer than the one on screen: image, ms, draft
     thumbnailsReady = Signal(object, object)  # context, [(row, [QImage, …])]
+    thumbnailDraftsReady = Signal(object, object)  # the same at low resolution; the sharp strips follow
     thumbnailsInvalidated = Signal(tuple)  # the context thumbnails now belong to; ask for visible rows
 
     def __init__(self, session: EditSession, worker: RenderWorker, parent: QObject | None = None) -> None:
@@ -57,6 +58,7 @@ class RenderClient(QObject):
         worker.directionsReady.connect(self._on_directions)
         worker.previewReady.connect(self._on_preview)
         worker.thumbnailsReady.connect(self.thumbnailsReady)
+        worker.thumbnailDraftsReady.connect(self.thumbnailDraftsReady)
         # The owner subscribes `schedule` to the session after the widgets' observers, so that a render
         # asked for by a change sees the widgets already showing it (e.g. the gallery's new row count).
 
@@ -125,7 +127,8 @@ class RenderClient(QObject):
         return (s.model_gen, 0 if d is None else d.id, self.sample_spec().key, self.thumb_alphas,
                 tuple(s.holds))
 
-    def request_thumbnails(self, rows: list[int], size: int, radius: float) -> None:
+    def request_thumbnails(self, rows: list[int], size: int, radius: float, drafted: list[int] | None = None) -> None:
+        """Strips for `rows`, in that order (visible first); `drafted` rows show a draft already."""
         s = self.session
         d = s.directions
         rows = [r for r in rows if 0 <= r < (0 if d is None else len(d))]
@@ -134,12 +137,13 @@ class RenderClient(QObject):
         self.worker.submit(ThumbRequest(
             model_gen=s.model_gen, context=self.thumb_context(), sample=self.sample_spec(), rows=tuple(rows),
             vectors={r: d.vectors[r] for r in rows}, layers=tuple(d.layers) if s.style else None,
-            alphas=self.thumb_alphas, size=size, radius=radius, holds=self._holds()))
+            alphas=self.thumb_alphas, size=size, radius=radius, holds=self._holds(),
+            drafted=tuple(r for r in (drafted or ()) if r in rows)))
 
     def shutdown(self) -> None:
+        """Quit: nothing new is rendered and the render in flight stops at its next synthesis block."""
         self._rest_timer.stop()
-        for purpose in ("load", "factorize", "preview", "thumbs"):
-            self.worker.cancel(purpose)
+        self.worker.request_stop()
 
     @property
     def frame_current(self) -> bool:

@@ -93,6 +93,8 @@ class ThumbRequest:
     size: int = 64  # device pixels
     radius: float = 5.0  # corner radius, device pixels
     holds: tuple[np.ndarray, ...] = ()
+    drafted: tuple[int, ...] = ()  # rows already showing a draft strip: only their sharp strips are wanted
+    steps: tuple = ()  # the worker's remaining plan (render_plan.ThumbStep), filled on its first turn
 
 
 Request = DeviceRequest | LoadRequest | FactorizeRequest | PreviewRequest | ThumbRequest

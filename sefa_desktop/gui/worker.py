@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gc
 import inspect
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from PySide6.QtGui import QImage
 
 from .images import rounded_image, to_qimages
 from .mailbox import PRIORITY, Mailbox
+from .render_plan import DRAFT_THUMB_RESOLUTION, DraftPlanner, thumbnail_steps
 from .requests import (
     MAX_DIRECTIONS,
     DeviceRequest,
@@ -47,7 +47,7 @@ __all__ = ["DRAFT_RESOLUTION", "MAX_DIRECTIONS", "PRIORITY", "Cancelled", "Direc
            "Mailbox", "PreviewRequest", "RenderWorker", "SampleSpec", "ThumbRequest", "WorkerThread",
            "available_devices", "one_line", "rounded_image", "to_qimages"]
 
-DRAFT_RESOLUTION = 256  # preview size while the pointer moves, for models bigger than this
+DRAFT_RESOLUTION = 256  # drag drafts of models without timings yet and without a cost profile
 BATCH = 32  # images per synthesize call; halved on out-of-memory until the device or model changes
 
 
@@ -91,6 +91,16 @@ def _held(vector: np.ndarray, holds: tuple[np.ndarray, ...]) -> np.ndarray:
         return np.zeros_like(v)
 
 
+def _early_exit(model: Any) -> bool:
+    """Does `synthesize(max_resolution=r)` stop after block r (cheap), rather than render in full and
+    downsample? StyleGAN2 'skip', StyleGAN and PGGAN do; StyleGAN3, BigGAN, DCGAN do not."""
+    if model is None:
+        return False
+    if model.family == "stylegan2":
+        return getattr(model, "architecture", "skip") == "skip"
+    return model.family in ("stylegan", "pggan")
+
+
 def available_devices() -> list[str]:
     import torch
 
@@ -111,6 +121,7 @@ class RenderWorker(QObject):
     loadFailed = Signal(int, str)
     directionsReady = Signal(int, object)  # factorize generation, DirectionsResult
     thumbnailsReady = Signal(object, object)  # context, [(row, [QImage, ...])]
+    thumbnailDraftsReady = Signal(object, object)  # the same, low-resolution drafts (sharp ones follow)
     previewReady = Signal(int, QImage, float, bool)  # preview generation, image, ms, draft
     failed = Signal(str, str)  # purpose, one-line message
     notice = Signal(str)
@@ -129,6 +140,12 @@ class RenderWorker(QObject):
         self._base_cache: dict[tuple, torch.Tensor] = {}
         self._prefixes: dict[tuple, Any] = {}
         self.prefix_hits = 0  # frames finished from a cached prefix (for tests and benches)
+        self.planner = DraftPlanner()  # drag-draft resolution from measured frame times
+        self.interruptions = 0  # renders stopped between synthesis blocks (for tests and benches)
+        self.closing = False  # set from the GUI thread on quit: every render stops at its next block
+        self._resume: ThumbRequest | None = None  # the thumbnail plan in flight, to put back if interrupted
+        self.dtype: Any = None  # autocast dtype on a GPU when measured faster and within 2/255; None = float32
+        self.precision_report: dict[str, tuple[float, float]] = {}
         self._wake.connect(self._drain, Qt.ConnectionType.QueuedConnection)
 
     # -- called from the GUI thread (thread-safe) -----------------------------------------------
@@ -142,14 +159,23 @@ class RenderWorker(QObject):
     def cancel(self, purpose: str) -> None:
         self.box.cancel(purpose)
 
+    def request_stop(self) -> None:
+        """Quitting: the render in flight stops at its next synthesis block, nothing new starts."""
+        self.closing = True
+        for purpose in PRIORITY:
+            self.box.cancel(purpose)
+
     # -- worker thread ------------------------------------------------------------------------------
     @Slot()
     def start(self) -> None:
         """First slot on the worker thread: import torch and the model registry."""
         import torch
 
-        # Leave one core to the GUI thread (set_num_threads is process-wide).
-        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
+        # Leave one core to the GUI thread (set_num_threads is process-wide); idle OpenMP threads sleep
+        # instead of spinning against the GUI and neighbours (util/threads.py, set before torch loaded).
+        from ..util.threads import worker_threads
+
+        torch.set_num_threads(worker_threads())
         # The GUI thread waits at most one switch interval for the GIL when the worker runs Python code
         # (5 ms by default); 1 ms keeps heartbeat gaps small at a negligible cost to the worker.
         sys.setswitchinterval(0.001)
@@ -166,15 +192,23 @@ class RenderWorker(QObject):
 
     @Slot()
     def _drain(self) -> None:
+        from ..models.interrupt import Interrupted, interruptible
+
         while True:
-            item = self.box.take()
-            if item is None:
+            item = self.box.take(self._defer)
+            if item is None or self.closing:
                 return
             purpose, gen, params = item
+            self._resume = None
             try:
-                getattr(self, f"_do_{purpose}")(gen, params)
+                with interruptible(self._stop_test(purpose, gen, params)):
+                    getattr(self, f"_do_{purpose}")(gen, params)
             except Cancelled:
                 pass
+            except Interrupted:
+                self.interruptions += 1
+                if purpose == "thumbs" and not self.closing:  # resumes (this step again) after the urgent work
+                    self.box.put_back("thumbs", gen, self._resume if self._resume is not None else params)
             except Exception as e:  # the worker keeps serving whatever went wrong
                 if purpose == "load":
                     self.loadFailed.emit(gen, one_line(e))
@@ -183,6 +217,43 @@ class RenderWorker(QObject):
 
     def _stale(self, purpose: str, gen: int) -> bool:
         return self.box.latest(purpose) != gen
+
+    def _defer(self, purpose: str, req: Any, waiting: dict[str, Any]) -> bool:
+        """A full preview frame of a big model waits behind the gallery's draft strips (each a few % of
+        a frame): the cards show something within about one frame time of the directions appearing.
+        A drag's drafts and everything else keep their priority."""
+        if purpose != "preview" or getattr(req, "draft", True) or self.planner.draft_resolution() is None:
+            return False
+        thumbs = waiting.get("thumbs")
+        if thumbs is None:
+            return False
+        steps = thumbs.steps
+        return (steps[0].draft if steps else not set(thumbs.rows) <= set(thumbs.drafted))
+
+    def _stop_test(self, purpose: str, gen: int, req: Request) -> Callable[[], bool]:
+        """When a render of `purpose` stops between synthesis blocks: on quit; thumbnails as soon as
+        anything more urgent (a drag's preview) waits or newer thumbnails were asked for; a full
+        preview frame when a newer preview waits (a drag started); a drag draft only for a load,
+        device switch or factorization (it is the freshest frame there is)."""
+        box = self.box
+        if purpose == "thumbs":
+            def thumbs_stop() -> bool:
+                if self.closing or box.latest("thumbs") != gen or box.urgent_waiting("preview"):
+                    return True
+                waiting = box.peek("preview")
+                if waiting is None:
+                    return False
+                if waiting.draft:
+                    return True  # a drag
+                current = self._resume  # a full frame waits: it does not stop draft strips (see _defer)
+                return not (current is not None and current.steps and current.steps[0].draft
+                            and self.planner.draft_resolution() is not None)
+
+            return thumbs_stop
+        if purpose == "preview":
+            full = not getattr(req, "draft", False)
+            return lambda: self.closing or box.urgent_waiting("preview") or (full and box.waiting("preview"))
+        return lambda: self.closing
 
     # -- handlers -----------------------------------------------------------------------------------
     def _do_device(self, gen: int, req: DeviceRequest) -> None:
@@ -195,7 +266,30 @@ class RenderWorker(QObject):
         self.batch = BATCH  # what did not fit on one device says nothing about another
         self._base_cache.clear()
         self._prefixes.clear()
+        self._reset_planner()
+        self._choose_precision()
         self.deviceChanged.emit(device)
+
+    def _choose_precision(self) -> None:
+        """On a GPU: float16/bfloat16 autocast if one frame renders faster and within 2/255 of float32
+        (models/precision.py); on the CPU always float32."""
+        self.dtype, self.precision_report = None, {}
+        model = self.model
+        if model is None or not str(self.device).startswith("cuda"):
+            return
+        from ..models.precision import choose_precision
+
+        try:
+            codes = self._base_codes(SampleSpec(seed=0)).to(model.device)
+            self.dtype, self.precision_report = choose_precision(model, codes)
+        except (RuntimeError, ValueError, TypeError):  # OOM or an op without half support: float32
+            self.dtype = None
+
+    def _reset_planner(self) -> None:
+        model = self.model
+        profile = model.cost_profile() if model is not None and hasattr(model, "cost_profile") else None
+        # Without an early exit a draft costs a full frame: no candidates, drafts render in full.
+        self.planner.reset(int(model.resolution) if _early_exit(model) else 0, profile)
 
     def _do_load(self, gen: int, req: LoadRequest) -> None:
         source = req.source
@@ -211,6 +305,8 @@ class RenderWorker(QObject):
         self.batch = BATCH  # nor about another model
         self._base_cache.clear()
         self._prefixes.clear()
+        self._reset_planner()
+        self._choose_precision()
         if Path(source).exists():  # a checkpoint path, not a bundled name; the write fsyncs: not on the GUI
             from .. import settings
 
@@ -248,8 +344,10 @@ class RenderWorker(QObject):
         base = self._base_codes(req.sample)
         codes = apply_edits(base, [DirectionEdit(_fit(_held(e.vector, req.holds), base.shape[-1]), e.alpha, e.layers)
                                    for e in req.edits])
-        max_res = DRAFT_RESOLUTION if req.draft and self.model.resolution > DRAFT_RESOLUTION else None
+        max_res = self.planner.draft_resolution() if req.draft else None
+        t1 = time.perf_counter()
         image = self._synthesize(codes, req.sample, max_res, prefix_row=self._first_edited_row(req))[0]
+        self.planner.record(max_res, time.perf_counter() - t1)
         ms = (time.perf_counter() - t0) * 1000
         # Emit even if a newer request arrived meanwhile: it is still the freshest frame there is (dropping
         # it would show nothing at all while the pointer keeps moving); the GUI drops frames older than
@@ -263,18 +361,28 @@ class RenderWorker(QObject):
 
         from ..core.editing import sweep_codes
 
-        per_batch = max(1, self.batch // len(req.alphas))
-        rows, rest = req.rows[:per_batch], req.rows[per_batch:]
+        # The plan (gui/render_plan.py): drafts for the cards in order (the first alone), then each
+        # card's sharp strip. One step per turn; the rest goes back to the mailbox, so a drag's preview
+        # goes first between steps (and interrupts a step in flight between synthesis blocks).
+        steps = req.steps or thumbnail_steps(
+            req.rows, int(self.model.resolution), max(8, req.size), drafted=req.drafted,
+            draft_resolution=DRAFT_THUMB_RESOLUTION if _early_exit(self.model) else None,
+            cards_per_batch=max(1, self.batch // max(1, len(req.alphas))))
+        if not steps:
+            return
+        step, rest = steps[0], steps[1:]
+        self._resume = replace(req, steps=steps)  # an interruption puts back the plan, this step still in it
+        rows = step.rows
         base = self._base_codes(req.sample)
         codes = torch.cat([sweep_codes(base, _fit(_held(req.vectors[r], req.holds), base.shape[-1]), req.alphas,
                                        req.layers) for r in rows])
-        max_res = max(8, 1 << max(0, int(req.size - 1).bit_length()))  # smallest power of two ≥ size
-        images = self._synthesize(codes, req.sample, max_res if max_res < self.model.resolution else None)
+        images = self._synthesize(codes, req.sample, step.resolution, chunk=self._thumb_chunk(step.resolution))
         images = [rounded_image(im, req.size, req.radius) for im in images]
         n = len(req.alphas)
-        self.thumbnailsReady.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
-        if rest:  # yield between batches so a drag's preview goes first
-            self.box.put_back("thumbs", gen, replace(req, rows=rest))
+        signal = self.thumbnailDraftsReady if step.draft else self.thumbnailsReady
+        signal.emit(req.context, [(r, images[i * n:(i + 1) * n]) for i, r in enumerate(rows)])
+        if rest:
+            self.box.put_back("thumbs", gen, replace(req, steps=rest))
 
     # -- rendering ----------------------------------------------------------------------------------
     def _base_codes(self, sample: SampleSpec) -> torch.Tensor:
@@ -301,9 +409,25 @@ class RenderWorker(QObject):
         rows = [min(e.layers) if e.layers else 0 for e in req.edits if e.alpha != 0]
         return min(rows) if rows else 0
 
+    def _thumb_chunk(self, resolution: int | None) -> int:
+        """Images per forward pass for gallery strips of a big model: few enough that the costliest
+        layer of the pass takes ≤ ~1/5 of a full frame, so a drag waits at most that long (a stop
+        test runs between layers) and its ¼-frame draft still shows within ½ a frame. Small or fast
+        models: the whole batch."""
+        cost = self.planner.cost
+        if self.model is None or not cost or self.planner.draft_resolution() is None:
+            return self.batch
+        full = cost.get(int(self.model.resolution))
+        r = int(resolution or self.model.resolution)
+        block = cost.get(r, 0.0) - cost.get(r // 2, 0.0)
+        if not full or block <= 0:
+            return self.batch
+        return max(1, min(self.batch, int(0.2 * full / block)))
+
     def _synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
-                    prefix_row: int = 0) -> list[QImage]:
-        """Render in batches; on CUDA out-of-memory halve the batch, then fall back to the CPU."""
+                    prefix_row: int = 0, chunk: int | None = None) -> list[QImage]:
+        """Render in batches (of `chunk` at most); on CUDA out-of-memory halve the batch, then fall
+        back to the CPU."""
         import torch
 
         from ..core.imaging import to_uint8
@@ -311,9 +435,9 @@ class RenderWorker(QObject):
         out: list[QImage] = []
         i = 0
         while i < codes.shape[0]:
-            chunk = codes[i:i + self.batch].to(self.model.device)
+            part = codes[i:i + min(self.batch, chunk or self.batch)].to(self.model.device)
             try:
-                images = self._call_synthesize(chunk, sample, max_res, prefix_row)
+                images = self._call_synthesize(part, sample, max_res, prefix_row)
             except (RuntimeError, MemoryError) as e:
                 if not _is_oom(e) or self.device == "cpu":
                     raise
@@ -329,11 +453,20 @@ class RenderWorker(QObject):
             if not torch.isfinite(images).all():
                 raise ValueError("the generator produced NaN or infinite values for this code")
             out += to_qimages(to_uint8(images, tuple(getattr(self.model, "image_range", (-1.0, 1.0)))))
-            i += chunk.shape[0]
+            i += part.shape[0]
         return out
 
     def _call_synthesize(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
                          prefix_row: int = 0) -> torch.Tensor:
+        if self.dtype is not None:
+            from ..models.precision import autocast_to
+
+            with autocast_to(self.dtype, codes.device.type):
+                return self._call_synthesize_at(codes, sample, max_res, prefix_row).float()
+        return self._call_synthesize_at(codes, sample, max_res, prefix_row)
+
+    def _call_synthesize_at(self, codes: torch.Tensor, sample: SampleSpec, max_res: int | None,
+                            prefix_row: int = 0) -> torch.Tensor:
         assert self.model is not None
         if prefix_row > 0:
             images = self._from_prefix(codes, sample, max_res, prefix_row)

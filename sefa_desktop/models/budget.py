@@ -1,6 +1,6 @@
 """The declared-size budget: no checkpoint may make us materialise much more than it occupies.
 
-One rule for every reader (docs/robustness.md):
+One rule for every reader (util/budget.py, docs/robustness.md):
 
     bytes materialised  ≤  FACTOR × (bytes of the checkpoint's files)  +  SLACK
 
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,10 +30,12 @@ from typing import Any
 
 import torch
 
+from ..util.budget import FACTOR, SLACK, limit_for, over_budget, zip_declared_bytes
 from .errors import ModelLoadError
 
-FACTOR = 4
-SLACK = 64 << 20
+__all__ = ["FACTOR", "SLACK", "LoadBudget", "check", "check_container_tensors", "check_net", "check_zip_members",
+           "checkpoint_bytes", "current", "limit_for", "load_budget", "tensor_bytes"]
+
 MAX_CONTAINER_NODES = 2_000_000  # dicts/lists/tensors walked in one torch file (real ones: thousands)
 
 
@@ -45,10 +46,6 @@ class LoadBudget:
 
 
 _current: contextvars.ContextVar[LoadBudget | None] = contextvars.ContextVar("sefa_load_budget", default=None)
-
-
-def limit_for(file_bytes: int) -> int:
-    return FACTOR * max(0, int(file_bytes)) + SLACK
 
 
 def checkpoint_bytes(path: Path) -> int:
@@ -72,17 +69,11 @@ def current() -> LoadBudget | None:
     return _current.get()
 
 
-def _mb(n: int) -> str:
-    return f"{n / (1 << 20):,.0f} MiB" if n >= 1 << 20 else f"{n:,} bytes"
-
-
 def check(nbytes: int, what: str) -> None:
     """Refuse when `nbytes` materialised for `what` exceed the current load's budget."""
     b = _current.get()
     if b is not None and nbytes > b.limit:
-        raise ModelLoadError(f"refused to load: {what} would need {_mb(nbytes)} but the file holds "
-                             f"only {_mb(b.file_bytes)} (limit {FACTOR}× the file size + {SLACK >> 20} MiB); "
-                             "a corrupt or crafted file?")
+        raise ModelLoadError(f"refused to load: {over_budget(what, nbytes, b.file_bytes)}")
 
 
 def tensor_bytes(t: torch.Tensor) -> int:
@@ -119,18 +110,14 @@ def check_container_tensors(obj: Any) -> None:
 
 def check_zip_members(path: Path) -> None:
     """Declared uncompressed sizes of a torch zip's members against the budget (deflate bombs)."""
-    b = _current.get()
-    if b is None:
+    if _current.get() is None:
         return
-    try:
-        with zipfile.ZipFile(path) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError):
+    found = zip_declared_bytes(path)
+    if found is None:
         return  # torch.load reports an unreadable zip in its own words
-    declared = sum(max(0, i.file_size) for i in infos)
-    compressed = [i for i in infos if i.compress_type != zipfile.ZIP_STORED]
-    check(declared, f"the zip members of {path.name} ({len(infos)} members"
-          + (f", {len(compressed)} compressed)" if compressed else ")"))
+    declared, n, compressed = found
+    check(declared, f"the zip members of {path.name} ({n} members" + (f", {compressed} compressed)" if compressed
+                                                                       else ")"))
 
 
 def check_net(net: torch.nn.Module, what: str) -> None:

@@ -119,13 +119,47 @@ def models_cache_dir() -> Path:
     return cache_dir() / "models"
 
 
+def user_catalogue_path() -> Path:
+    """`catalogue.json` in the user config folder: the user's own entries, same schema as the bundled
+    one, merged over it (an entry of the same name replaces the bundled one)."""
+    from ..settings import config_dir
+
+    return config_dir() / "catalogue.json"
+
+
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
-    """Read and validate the catalogue; CatalogueError (one line) on any problem."""
-    p = Path(path) if path is not None else default_catalogue_path()
+    """Read and validate a catalogue file; without `path`, the bundled catalogue with the user's
+    catalogue merged over it. CatalogueError (one line) on any problem."""
+    if path is None:
+        return merge_catalogues(_read_catalogue(default_catalogue_path()), _user_catalogue())
+    return _read_catalogue(Path(path))
+
+
+def _user_catalogue() -> Catalogue | None:
+    p = user_catalogue_path()
+    if not p.is_file():
+        return None
+    try:
+        return _read_catalogue(p)
+    except CatalogueError as e:
+        raise CatalogueError(f"your catalogue: {e}") from None
+
+
+def merge_catalogues(base: Catalogue, user: Catalogue | None) -> Catalogue:
+    """`base` with `user`'s entries over it: same names replaced in place, new ones appended."""
+    if user is None:
+        return base
+    mine = {e.name: e for e in user.entries}
+    entries = [mine.pop(e.name, e) for e in base.entries]
+    entries += [e for e in user.entries if e.name in mine]
+    return Catalogue(entries, base.path)
+
+
+def _read_catalogue(p: Path) -> Catalogue:
     try:
         text = p.read_text(encoding="utf-8")
-    except OSError as e:
-        raise CatalogueError(f"cannot read the model catalogue {p}: {e.strerror or e}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise CatalogueError(f"cannot read the model catalogue {p}: {getattr(e, 'strerror', None) or e}") from None
     try:
         data = json.loads(text)
     except ValueError as e:
@@ -134,10 +168,16 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
 
 
 def load_catalogue_or_empty(path: str | Path | None = None) -> tuple[Catalogue, str | None]:
-    """For the GUI: (catalogue, None) or (empty catalogue, the error line)."""
+    """For the GUI: (catalogue, None) or (what could be read, the error line). A broken user
+    catalogue leaves the bundled one usable."""
     try:
         return load_catalogue(path), None
     except CatalogueError as e:
+        if path is None and str(e).startswith("your catalogue"):
+            try:
+                return _read_catalogue(default_catalogue_path()), str(e)
+            except CatalogueError:
+                pass
         return Catalogue([]), str(e)
 
 

@@ -76,15 +76,14 @@ def _forget(prefixes: Sequence[str]) -> None:
 
 def import_open_clip() -> Any:
     """The open_clip module; ModelLoadError (one line) when it is not installed."""
-    if "open_clip" in sys.modules:
+    if sys.modules.get("open_clip") is not None:
         return sys.modules["open_clip"]
     try:
         return importlib.import_module("open_clip")
     except ModuleNotFoundError as e:
-        if e.name and e.name.split(".")[0] in ("open_clip", "ftfy", "regex"):
-            raise ModelLoadError(INSTALL_HINT) from None
         if not (e.name or "").startswith("torchvision"):
-            raise
+            missing = "" if (e.name or "").startswith("open_clip") else f" (missing: {e.name})"
+            raise ModelLoadError(INSTALL_HINT + missing) from None
     except (RuntimeError, OSError, ImportError, AttributeError):
         pass  # a torchvision that does not fit this torch: go on without it
     _forget(["open_clip", "torchvision", "timm"])

@@ -13,7 +13,14 @@ Design (see docs/catalogue.md):
 - Cancellation is a threading.Event checked between chunks and during backoff; the part file is
   kept so the next download resumes.
 - A known sha256 is enforced (mismatch → file removed, ChecksumMismatch). Otherwise the observed
-  sha256 is recorded in `checksums.json` beside the downloads.
+  sha256 is recorded in `checksums.json` beside the downloads, and `verify_entry` (the CLI's
+  `download --verify NAME`) re-checks the file against it later.
+- Nothing unverified ever reaches the final name (docs/robustness.md): a body the server labels
+  as text (HTML, JSON, XML, plain text) or whose first bytes look like a text document is refused
+  with what the server said; the size the server announced (else the catalogue's, else
+  MAX_UNKNOWN_SIZE) is enforced while streaming, so an endless body stops there; and a catalogue
+  download must open as a checkpoint of the entry's family and container (`verify_checkpoint`)
+  before it is renamed into place. A body that fails any check is removed, never resumed.
 """
 
 from __future__ import annotations
@@ -43,6 +50,14 @@ from .catalogue import CatalogueEntry
 
 CHUNK = 64 * 1024
 CHECKSUMS_FILE = "checksums.json"
+MAX_UNKNOWN_SIZE = 8 << 30   # a body with no announced or catalogued size stops here
+SNIFF_BYTES = 512
+TEXT_TYPES = ("text/", "application/json", "application/xml", "application/xhtml", "application/javascript",
+              "application/problem")
+# Catalogue formats → the container their files must have (models/formats/containers.sniff_container).
+FORMAT_CONTAINERS = {"nvidia-pkl": "pickle", "genforce-pth": "torch", "rosinality-pt": "torch",
+                     "torch-state-dict": "torch", "ganzoo-pth": "torch", "biggan-bin": "torch",
+                     "sefa-safetensors": "safetensors", "open_clip-safetensors": "safetensors"}
 ProgressFn = Callable[[int, "int | None"], None]
 
 
@@ -112,8 +127,12 @@ def sha256_file(path: Path, cancel: threading.Event | None = None) -> str:
 def download(urls: str | Sequence[str], dest: str | Path, *, sha256: str | None = None,
              size: int | None = None, progress: ProgressFn | None = None,
              cancel: threading.Event | None = None, policy: RetryPolicy | None = None,
-             opener: Opener | None = None, record: bool = True) -> DownloadResult:
-    """Fetch `urls` (mirrors, tried in order) to `dest`; resume a matching partial file."""
+             opener: Opener | None = None, record: bool = True,
+             verify: Callable[[Path], None] | None = None, max_size: int = MAX_UNKNOWN_SIZE) -> DownloadResult:
+    """Fetch `urls` (mirrors, tried in order) to `dest`; resume a matching partial file.
+
+    `verify(part_path)` runs on the complete, size- and checksum-checked file before it is moved
+    into place; it raises DownloadError to refuse it (the part file is then removed)."""
     url_list = [urls] if isinstance(urls, str) else list(urls)
     if not url_list:
         raise DownloadError(f"{Path(dest).name}: no download URL")
@@ -124,6 +143,7 @@ def download(urls: str | Sequence[str], dest: str | Path, *, sha256: str | None 
         raise DownloadError(f"cannot create {dest.parent}: {e.strerror or e}") from None
     job = _Job(url_list, dest, sha256.lower() if sha256 else None, size, progress,
                cancel or threading.Event(), policy or RetryPolicy(), opener or urllib.request.build_opener())
+    job.verify, job.max_size = verify, int(max_size)
     result = job.run()
     if record:
         record_checksum(dest.parent, dest.name, result.sha256, result.size, job.final_url, result.verified)
@@ -140,17 +160,76 @@ def download_entry(entry: CatalogueEntry, folder: Path | None = None, *, progres
     """
     dest = entry.local_path(folder)
     if dest.is_file() and not force:
+        st = dest.stat().st_size
         if entry.sha256 is None:
-            st = dest.stat().st_size
             known = read_checksums(dest.parent).get(dest.name, {})
-            return DownloadResult(dest, str(known.get("sha256", "")), st, False, st, 0)
-        got = sha256_file(dest, cancel)
-        if got == entry.sha256:
-            return DownloadResult(dest, got, dest.stat().st_size, True, dest.stat().st_size, 0)
+            if known.get("sha256") and known.get("size") == st:
+                return DownloadResult(dest, str(known["sha256"]), st, False, st, 0)
+            # no record of a verified download (or its size changed since): fetch again
+        else:
+            got = sha256_file(dest, cancel)
+            if got == entry.sha256:
+                return DownloadResult(dest, got, st, True, st, 0)
         with contextlib.suppress(OSError):
-            dest.unlink()  # corrupt or replaced upstream: fetch again
+            dest.unlink()  # corrupt, unrecorded or replaced upstream: fetch again
     return download(list(entry.urls), dest, sha256=entry.sha256, size=entry.size, progress=progress,
-                    cancel=cancel, policy=policy, opener=opener)
+                    cancel=cancel, policy=policy, opener=opener, verify=lambda p: verify_checkpoint(p, entry))
+
+
+def verify_checkpoint(path: Path, entry: CatalogueEntry) -> None:
+    """The file must open as the entry declares: its container, then a full load (which executes
+    nothing and is bounded by the file-size budget) giving a generator of the entry's family
+    (CLIP weights: every tensor of the safetensors file reads)."""
+    from .errors import ModelLoadError
+    from .formats.containers import sniff_container
+    from .registry import load_model
+
+    want = FORMAT_CONTAINERS.get(entry.format)
+    got = sniff_container(path)
+    if want is not None and got != want:
+        raise DownloadError(f"{entry.name}: the download is not in the {entry.format} format "
+                            f"({'unrecognised content' if got == 'unknown' else got + ' container'})")
+    if entry.family == "clip":  # not a generator: its tensors must read (models/clip.py builds the net)
+        from .clip import read_clip_state
+
+        try:
+            state = read_clip_state(path)
+        except ModelLoadError as e:
+            raise DownloadError(f"{entry.name}: the download does not open as CLIP weights ({e})") from None
+        if not state:
+            raise DownloadError(f"{entry.name}: the download holds no tensors")
+        return
+    try:
+        model = load_model(path)
+    except ModelLoadError as e:
+        raise DownloadError(f"{entry.name}: the download does not open as a checkpoint ({e})") from None
+    if model.family != entry.family:
+        raise DownloadError(f"{entry.name}: the download holds a {model.family} generator, the catalogue "
+                            f"says {entry.family}")
+
+
+def verify_entry(entry: CatalogueEntry, folder: Path | None = None, cancel: threading.Event | None = None,
+                 open_it: bool = True) -> DownloadResult:
+    """Re-check a downloaded file: its sha256 against the catalogue's (else the one recorded at its
+    first download), then that it still opens. ChecksumMismatch / DownloadError when it does not."""
+    dest = entry.local_path(folder)
+    if not dest.is_file():
+        raise DownloadError(f"{entry.name}: not downloaded (no file at {dest})")
+    recorded = read_checksums(dest.parent).get(dest.name, {})
+    expected = entry.sha256 or recorded.get("sha256")
+    if not isinstance(expected, str) or not expected:
+        raise DownloadError(f"{entry.name}: no checksum to verify against (none in the catalogue, none "
+                            f"recorded); download it again with --force to record one")
+    got = sha256_file(dest, cancel)
+    if got != expected.lower():
+        where = "the catalogue's" if entry.sha256 else "the one recorded at its first download"
+        raise ChecksumMismatch(f"{entry.name}: {dest.name} does not match {where} sha256 "
+                               f"(expected {expected[:16]}…, got {got[:16]}…); run `sefa-desktop download "
+                               f"{entry.name} --force` to fetch it again")
+    if open_it:
+        verify_checkpoint(dest, entry)
+    st = dest.stat().st_size
+    return DownloadResult(dest, got, st, entry.sha256 is not None, st, 0)
 
 
 # --- observed checksums -----------------------------------------------------------------------
@@ -187,6 +266,8 @@ class _Job:
         self.fetched = 0
         self.resumed_from = 0
         self.final_url = urls[0]
+        self.verify: Callable[[Path], None] | None = None
+        self.max_size = MAX_UNKNOWN_SIZE
 
     # - control flow -
 
@@ -242,7 +323,11 @@ class _Job:
             if e.code == 416 and have:
                 self._discard()  # our offset is past the file: it changed, start over
                 raise _Transient(f"HTTP 416 from {host}: partial file discarded") from None
-            msg = f"HTTP {e.code} {e.reason} from {host}"
+            reason = str(e.reason).strip().splitlines()[0] if str(e.reason).strip() else ""
+            if "infinite loop" in reason or "redirect" in reason.lower():
+                raise _Fatal(f"{host} redirects in a loop (HTTP {e.code}); the download link is broken") \
+                    from None
+            msg = f"HTTP {e.code} {reason} from {host}"
             if e.code in (408, 429) or e.code >= 500:
                 raise _Transient(msg) from None
             raise _Fatal(f"{msg} ({url})") from None
@@ -272,6 +357,12 @@ class _Job:
             if self.size is not None and total is not None and total != self.size:
                 self._discard()
                 raise _Fatal(f"{host} sends {total} bytes but the catalogue expects {self.size}")
+            ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            if ctype.startswith(TEXT_TYPES):
+                head = resp.read(SNIFF_BYTES) if mode == "wb" else b""
+                self._discard()
+                raise _Fatal(f"{host} answered with a {ctype} page instead of the checkpoint{_gist(head)}")
+            limit = total if total is not None else (self.size if self.size is not None else self.max_size)
             self._write_meta({"url": url, "etag": resp.headers.get("ETag"),
                               "last_modified": resp.headers.get("Last-Modified"),
                               "total": total, "sha256": self.sha256})
@@ -297,6 +388,15 @@ class _Job:
                                              f"({type(e).__name__})") from None
                         if not chunk:
                             break
+                        if done < SNIFF_BYTES and mode == "wb" and _looks_like_text(chunk if done == 0 else b""):
+                            self._discard_open(out)
+                            raise _Fatal(f"{host} answered with a text document instead of the checkpoint"
+                                         f"{_gist(chunk)}")
+                        if done + len(chunk) > limit:
+                            self._discard_open(out)
+                            raise _Fatal(f"{host} sent more than the {limit} bytes "
+                                         f"{'it announced' if total is not None else 'expected'}; stopped and "
+                                         "removed the partial file")
                         out.write(chunk)
                         hasher.update(chunk)
                         done += len(chunk)
@@ -317,6 +417,12 @@ class _Job:
             self._discard()
             raise ChecksumMismatch(f"{self.dest.name}: checksum mismatch (expected sha256 {self.sha256[:16]}…, "
                                    f"got {digest[:16]}…); the file was removed")
+        if self.verify is not None:
+            try:
+                self.verify(self.part)
+            except BaseException:
+                self._discard()  # a body that is not the checkpoint is never kept, not even to resume
+                raise
         try:
             os.replace(self.part, self.dest)
         except OSError as e:
@@ -359,6 +465,12 @@ class _Job:
         except OSError as e:
             raise _Fatal(f"cannot write {self.meta_path}: {e}") from None
 
+    def _discard_open(self, out: Any) -> None:
+        """Drop the part file while it is still open for writing (the caller raises next)."""
+        with contextlib.suppress(OSError):
+            out.truncate(0)
+        self._discard()
+
     def _discard(self) -> None:
         for p in (self.part, self.meta_path):
             with contextlib.suppress(OSError):
@@ -367,6 +479,29 @@ class _Job:
     def _report(self, done: int, total: int | None) -> None:
         if self.progress is not None:
             self.progress(done, total)
+
+
+def _looks_like_text(head: bytes) -> bool:
+    """An HTML/XML/JSON document or plain text where a checkpoint (zip, pickle, safetensors) belongs."""
+    if not head:
+        return False
+    if head[:4] == b"PK\x03\x04" or head[:1] == b"\x80":
+        return False
+    if len(head) > 8 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < 100_000_000:
+        return False  # safetensors: 8-byte header length, then its JSON header
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:16].lower()
+    if start.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body", b"<!--", b"{", b"[")):
+        return True
+    sample = head[:SNIFF_BYTES]
+    return all(32 <= c < 127 or c in (9, 10, 13) for c in sample)
+
+
+def _gist(body: bytes) -> str:
+    """': "<title or first words>"' of a text body the server sent, for the error message."""
+    text = body.decode("utf-8", "replace")
+    m = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+    words = " ".join((m.group(1) if m else re.sub(r"<[^>]*>", " ", text)).split())[:80]
+    return f': "{words}"' if words else ""
 
 
 def _content_range(value: str) -> tuple[int, int | None]:

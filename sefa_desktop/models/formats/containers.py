@@ -79,6 +79,10 @@ def torch_load_safely(path: Path) -> Any:
     The zip members' declared sizes are checked against the load budget first (deflate bombs), and
     the tensors it returns after (stride-0 / overlapping views count at their materialised size)."""
     budget.check_zip_members(path)
+    if budget.current() is not None and not _starts_with_zip(path):
+        declared = legacy_declared_bytes(path)
+        if declared is not None:
+            budget.check(declared, f"the storages {path.name} declares")
     try:
         with torch.serialization.safe_globals(SAFE_EXTRA_GLOBALS):
             obj = torch.load(path, map_location="cpu", weights_only=True)
@@ -94,6 +98,79 @@ def torch_load_safely(path: Path) -> Any:
                              f"{first_line(e)}") from None
     budget.check_container_tensors(obj)
     return obj
+
+
+_ITEM_SIZES = {"Double": 8, "Float": 4, "Half": 2, "BFloat16": 2, "Long": 8, "Int": 4, "Short": 2, "Char": 1,
+               "Byte": 1, "Bool": 1, "ComplexFloat": 8, "ComplexDouble": 16}
+
+
+def _starts_with_zip(path: Path) -> bool:
+    with path.open("rb") as f:
+        return f.read(4) == b"PK\x03\x04"
+
+
+class _Bag(dict):
+    """What calling a marker builds: accepts the items, appends and state pickle adds, keeps nothing
+    of meaning."""
+
+    def append(self, item: Any) -> None:
+        pass
+
+    def extend(self, items: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        pass
+
+
+class _Marker:
+    """What the declared-size scan gets for any global: a name, never the real object."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> _Bag:
+        return _Bag()  # a REDUCE of a marker runs nothing of the file's
+
+    def __getattr__(self, item: str) -> Any:
+        return _Marker(f"{self.name}.{item}")
+
+
+class _DeclaredStorageScan(pickle.Unpickler):
+    """Walks a legacy torch file's main pickle only to collect the storages it declares
+    (persistent ids: ('storage', type, key, location, numel)); every global is an inert marker."""
+
+    def __init__(self, f: Any) -> None:
+        super().__init__(f)
+        self.storages: dict[str, int] = {}
+
+    def find_class(self, module: str, name: str) -> Any:
+        return _Marker(name)
+
+    def persistent_load(self, pid: Any) -> Any:
+        if isinstance(pid, tuple) and len(pid) >= 5 and pid[0] == "storage":
+            kind = pid[1].name if isinstance(pid[1], _Marker) else str(pid[1])
+            item = _ITEM_SIZES.get(kind.removesuffix("Storage"), 8)
+            numel = pid[4] if isinstance(pid[4], int) else 0
+            self.storages[str(pid[2])] = max(0, numel) * max(4, item)
+        return None
+
+
+def legacy_declared_bytes(path: Path) -> int | None:
+    """Bytes the storages of a legacy (non-zip) torch file declare, read from its pickles without
+    executing anything; torch.load would allocate each at that size before reading it. None when
+    the file is not a legacy torch file we can scan (torch.load then says what is wrong)."""
+    try:
+        with path.open("rb") as f:
+            if _LegacyMagicReader(f).load() != TORCH_LEGACY_MAGIC:
+                return None
+            for _ in range(2):  # protocol version, sys info: plain data
+                _LegacyMagicReader(f).load()
+            scan = _DeclaredStorageScan(f)
+            scan.load()
+        return sum(scan.storages.values())
+    except Exception:
+        return None
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

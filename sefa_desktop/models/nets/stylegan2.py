@@ -56,6 +56,7 @@ from .. import budget
 from ..base import BaseGanModel, LayerInfo
 from ..bounds import check_stylegan2_config
 from ..errors import ModelLoadError
+from ..interrupt import checkpoint
 from . import ops
 from .loading import checked_weight
 
@@ -68,6 +69,11 @@ def _setup_filter(taps: list[float] | tuple[float, ...]) -> torch.Tensor:
     f = torch.as_tensor(taps, dtype=torch.float32, device="cpu")
     f = torch.outer(f, f) if f.ndim == 1 else f
     return f / f.sum()
+
+
+def _needs_autograd(*tensors: torch.Tensor) -> bool:
+    """Training or synthesize_differentiable: keep the out-of-place path autograd can differentiate."""
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
 class FullyConnected(nn.Module):
@@ -150,10 +156,18 @@ class SynthesisLayer(nn.Module):
                 * self.noise_strength
         elif self.use_noise and noise_mode == "const":
             noise = self.noise_const * self.noise_strength
-        x = ops.modulated_conv2d(x, self.weight, styles, demodulate=True, padding=1, up=self.up,
-                                 resample_filter=self.resample_filter, noise=noise)
         clamp = self.conv_clamp * gain if self.conv_clamp is not None else None
-        return ops.bias_act(x, self.bias, act="lrelu", gain=ops.SQRT2 * gain, clamp=clamp)
+        if _needs_autograd(x, styles, self.weight):
+            x = ops.modulated_conv2d(x, self.weight, styles, demodulate=True, padding=1, up=self.up,
+                                     resample_filter=self.resample_filter, noise=noise)
+            return ops.bias_act(x, self.bias, act="lrelu", gain=ops.SQRT2 * gain, clamp=clamp)
+        # Inference: gain·(conv + noise + bias) from the convolution, then lrelu in place
+        # (lrelu(g·z) = g·lrelu(z) for g > 0).
+        x = ops.modulated_conv2d(x, self.weight, styles, demodulate=True, padding=1, up=self.up,
+                                 resample_filter=self.resample_filter, noise=noise, bias=self.bias,
+                                 gain=ops.SQRT2 * gain)
+        F.leaky_relu(x, 0.2, inplace=True)
+        return x.clamp_(-clamp, clamp) if clamp is not None and clamp >= 0 else x
 
 
 class ToRGBLayer(nn.Module):
@@ -167,8 +181,12 @@ class ToRGBLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         styles = self.affine(w) * self.weight_gain
-        x = ops.modulated_conv2d(x, self.weight, styles, demodulate=False)
-        return ops.bias_act(x, self.bias, clamp=self.conv_clamp)
+        if _needs_autograd(x, styles, self.weight):
+            x = ops.modulated_conv2d(x, self.weight, styles, demodulate=False)
+            return ops.bias_act(x, self.bias, clamp=self.conv_clamp)
+        x = ops.modulated_conv2d(x, self.weight, styles, demodulate=False, bias=self.bias)
+        clamp = self.conv_clamp
+        return x.clamp_(-clamp, clamp) if clamp is not None and clamp >= 0 else x
 
 
 class SkipConv(nn.Module):
@@ -251,6 +269,10 @@ class SynthesisNetwork(nn.Module):
             setattr(self, f"b{r}", block)
         self.num_ws += 1  # the last toRGB
         self.steps = self._plan()
+        # NHWC feature maps (every op after the first conv keeps the layout, same numbers): faster for
+        # the transposed convs alone, but measured 8-12 % slower for the whole CPU frame
+        # (bench/render.py --layouts, docs/performance.md), so off; kept as a switch for other devices.
+        self.channels_last = False
 
     def block(self, i: int) -> SynthesisBlock:
         return getattr(self, f"b{self.block_resolutions[i]}")
@@ -280,8 +302,11 @@ class SynthesisNetwork(nn.Module):
             blk = self.block(st.block)
             if max_resolution is not None and blk.resolution > max_resolution:
                 break
+            checkpoint()  # a caller may stop a long render between layers (models/interrupt.py)
             if st.kind == "conv1" and blk.in_channels == 0:
                 x = blk.const.unsqueeze(0).expand(ws.shape[0], -1, -1, -1)
+                if self.channels_last:
+                    x = x.contiguous(memory_format=torch.channels_last)
                 x = blk.conv1(x, ws[:, st.rows[0]], noise_mode)
             elif st.kind == "convs":
                 y = blk.skip(x, gain=math.sqrt(0.5))
@@ -304,11 +329,11 @@ class SynthesisNetwork(nn.Module):
             # Only 'skip' has intermediate RGB outputs: render fully and downsample the result.
             img = self.run(ws, noise_mode)[1]
             assert img is not None
-            return F.interpolate(img, size=(max_resolution, max_resolution), mode="area") \
-                if max_resolution < self.img_resolution else img
+            return F.interpolate(img, size=(max_resolution, max_resolution), mode="area").contiguous() \
+                if max_resolution < self.img_resolution else img.contiguous()
         img = self.run(ws, noise_mode, max_resolution=max_resolution)[1]
         assert img is not None
-        return img
+        return img.contiguous()
 
 
 class StyleGAN2Generator(nn.Module):
@@ -489,6 +514,21 @@ class StyleGAN2Model(NvidiaStyleModel):
             raise ValueError(f"max_resolution must be one of {self.net.synthesis.block_resolutions}")
         return int(max_resolution)
 
+    def cost_profile(self) -> dict[int, float]:
+        """Multiply-adds of one frame up to each block resolution (its toRGB included): what an early
+        exit at that resolution costs, for planning draft resolutions (gui/render_plan.py)."""
+        syn = self.net.synthesis
+        total, out = 0.0, {}
+        for r in syn.block_resolutions:
+            blk = syn.block(syn.block_resolutions.index(r))
+            c = syn.channels[r]
+            if blk.in_channels:  # transposed conv at the input size, its 4×4 FIR, the image's FIR
+                total += blk.in_channels * c * 9 * (r // 2) ** 2 + (c + syn.img_channels) * 16 * r * r
+            total += c * c * 9 * r * r + c * syn.img_channels * r * r  # conv1, toRGB
+            total += syn.w_dim * (blk.in_channels + 2 * c)  # the style affines
+            out[r] = total
+        return out
+
     # -- prefix reuse ----------------------------------------------------------------------------
     def prefix_state(self, codes: torch.Tensor, row: int, noise_mode: str = "const") -> SynthesisPrefix:
         """Run every step that reads only rows < `row`; edits of rows ≥ `row` can resume from it."""
@@ -515,7 +555,7 @@ class StyleGAN2Model(NvidiaStyleModel):
         assert img is not None
         if res is not None and img.shape[-1] > res:  # the prefix already ran past `res`
             img = F.interpolate(img, size=(res, res), mode="area")
-        return img
+        return img.contiguous()
 
     # -- SeFa --------------------------------------------------------------------------------------
     def selector_weight(self, layers: list[int] | None = None, compat: str | None = None) -> torch.Tensor:

@@ -27,6 +27,7 @@ from .. import budget
 from ..base import LayerInfo
 from ..bounds import check_stylegan3_config
 from ..errors import ModelLoadError
+from ..interrupt import checkpoint
 from . import ops
 from .stylegan2 import FullyConnected, MappingNetwork, NvidiaStyleModel, load_assign
 
@@ -176,6 +177,7 @@ class SynthesisNetwork3(nn.Module):
         """Steps: 0 = input (row 0), i + 1 = layer L{i} (row i + 1). Runs [start, stop)."""
         stop = self.num_ws - 1 + 1 if stop is None else stop
         for s in range(start, stop):
+            checkpoint()  # interruptible between layers (models/interrupt.py)
             x = self.input(ws[:, 0]) if s == 0 else getattr(self, self.layer_names[s - 1])(x, ws[:, s])
         assert x is not None
         return x
