@@ -93,3 +93,17 @@ def test_bad_csv(tmp_path, capsys, text, message):
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_unreadable_label_and_vocabulary_files_fail_in_one_line(tmp_path):
+    from sefa_desktop.core.vocabulary import read_vocabulary_file
+
+    (tmp_path / "latin1.csv").write_bytes("seed,label\n1,é\n".encode("latin-1"))
+    (tmp_path / "latin1.txt").write_bytes("sourire\né\n".encode("latin-1"))
+    for read, what in ((read_labels_csv, "labels"), (read_vocabulary_file, "the vocabulary")):
+        suffix = ".csv" if read is read_labels_csv else ".txt"
+        with pytest.raises(ValueError, match=r"missing\.\w+: no such file"):
+            read(tmp_path / f"missing{suffix}")
+        with pytest.raises(ValueError, match=f"latin1{suffix}: cannot read {what} ") as e:
+            read(tmp_path / f"latin1{suffix}")
+        assert "\n" not in str(e.value)

@@ -12,6 +12,7 @@ from clip_helpers import write_tiny_clip  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
+from test_gui_window import shown_window  # noqa: E402
 
 from sefa_desktop.core.boundary import fit_boundary  # noqa: E402
 from sefa_desktop.core.editing import DirectionEdit, apply_edits, hold_fixed  # noqa: E402
@@ -25,11 +26,7 @@ TIMEOUT = 60_000
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitUntil(lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=TIMEOUT)
+    w = shown_window(qtbot, size=(1300, 850))
     yield w
     w.close()
 

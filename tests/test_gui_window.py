@@ -26,14 +26,22 @@ def fake_loader(source: str, device: str):
     return load_model(source, device)
 
 
-@pytest.fixture
-def window(qtbot):
+def shown_window(qtbot, loader=None, size: tuple[int, int] = (1400, 900)) -> MainWindow:
+    """The main window shown, with the default model's directions and first preview (other GUI tests
+    start from it too)."""
     w = MainWindow()
-    w.worker.loader = fake_loader
+    if loader is not None:
+        w.worker.loader = loader
     qtbot.addWidget(w)
-    w.resize(1400, 900)
+    w.resize(*size)
     w.show()
     qtbot.waitUntil(lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=TIMEOUT)
+    return w
+
+
+@pytest.fixture
+def window(qtbot):
+    w = shown_window(qtbot, fake_loader)
     yield w
     w.close()
 

@@ -217,3 +217,24 @@ def test_rows_subset_and_randomised_path_on_a_style_model(cartoon, one_torch_thr
 
     moved = apply_edits(codes, [DirectionEdit(exact.vectors[0], 2.0, tuple(exact.layers))])
     assert torch.equal(moved[:, 4:], codes[:, 4:])
+
+
+def test_early_exit_resolution_is_used(cartoon, one_torch_thread) -> None:
+    band = Region.from_box(0.0, 0.3, 1.0, 0.7)
+    codes = cartoon.sample_codes(1, seed=5)
+    dirs = region_directions(cartoon, codes, band, k=2, resolution=16)
+    assert dirs.metadata["analysis_resolution"] == 16
+    assert region_change(cartoon, codes, dirs.vectors[0], band).ratio > 3  # still local at 32 px (4.0)
+
+
+def test_z_space_model_randomised(one_torch_thread) -> None:
+    from sefa_desktop.models import load_model
+
+    m = load_model("digiface-dcgan64")
+    corner = Region.from_box(0.0, 0.0, 0.3, 0.3)
+    codes = m.sample_codes(1, seed=1)
+    dirs = region_directions(m, codes, corner, k=3, rank=24)
+    assert dirs.dim == m.z_dim and dirs.metadata["subspace"] <= 24 and dirs.layers == [0]
+    prods = dirs.metadata["products"]
+    assert prods["jvp"] == dirs.metadata["subspace"] and prods["vjp"] == 2 * 20  # 12 + 8 oversampling per side
+    assert region_change(m, codes, dirs.vectors[0], corner).ratio > 3  # 5.2; the exact solution: 5.5

@@ -10,20 +10,22 @@ import pytest
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QEvent, QPoint  # noqa: E402
-from test_gui_window import TIMEOUT, drag_card, send_mouse, shown_image, wait_for_model  # noqa: E402
+from test_gui_window import (  # noqa: E402
+    TIMEOUT,
+    drag_card,
+    send_mouse,
+    shown_image,
+    shown_window,
+    wait_for_model,
+)
 
-from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
 from sefa_desktop.gui.region_mask import RegionMask  # noqa: E402
 from sefa_desktop.gui.region_tool import image_box  # noqa: E402
 
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1400, 900)
-    w.show()
-    qtbot.waitUntil(lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=TIMEOUT)
+    w = shown_window(qtbot)
     w.open_model("cartoon-faces-sg2-32")
     wait_for_model(qtbot, w, "cartoon-faces-sg2-32")
     qtbot.waitUntil(lambda: w.preview.image.pixmap is not None and w.render.frame_current, timeout=TIMEOUT)

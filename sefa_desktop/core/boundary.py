@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..util.text_files import read_user_text
+
 METHODS = ("auto", "svm", "logistic", "ridge")
 MIN_SAMPLES = 4
 
@@ -34,12 +36,7 @@ class BoundaryFit:
 def read_labels_csv(path: str | Path) -> tuple[list[int], np.ndarray]:
     """`seed,label` rows under that header → (seeds, labels). ValueError with one line on bad input."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path.name}: cannot read labels ({e})") from None
+    text = read_user_text(path, "labels")
     rows = [r for r in csv.reader(text.splitlines()) if r and any(c.strip() for c in r)]
     if not rows or [c.strip().lower() for c in rows[0][:2]] != ["seed", "label"]:
         raise ValueError(f"{path.name}: the first line must be the header 'seed,label'")

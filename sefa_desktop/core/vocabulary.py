@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..util.atomic import atomic_write_bytes
+from ..util.text_files import read_user_text
 
 DEFAULTS: dict[str, tuple[str, list[str]]] = {
     "faces": ("a photo of a face, {}", [
@@ -120,12 +121,7 @@ def read_vocabulary_file(path: str | Path, domain: str = "faces") -> Vocabulary:
     """A vocabulary from a file: our JSON, or plain text with one phrase per line (the template of
     `domain`). ValueError with one line on a bad file."""
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValueError(f"{p}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueError(f"{p.name}: cannot read the vocabulary ({e})") from None
+    text = read_user_text(p, "the vocabulary")
     if p.suffix.lower() == ".json":
         try:
             data = json.loads(text)

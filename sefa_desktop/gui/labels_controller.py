@@ -142,18 +142,8 @@ class LabelsController(QObject):
         out: dict[str, Probe] = {}
 
         def job(progress: Progress) -> str:
-            from ..core.labelling import LabellingCancelled, label_directions
-
-            model = self.jobs.model()
-            judge = self.judge_factory(model)
-            try:
-                labels, deltas = label_directions(model, dirs, indices, judge, seeds=LABEL_SEEDS,
-                                                  truncation_psi=psi, progress=progress,
-                                                  cancel=self.jobs.runner.cancel_event)
-            except LabellingCancelled:
-                raise JobCancelled from None
-            out["probe"] = Probe(indices, deltas, judge, labels)
-            return f"labelled {len(indices)} directions with {judge.name}"
+            probe = out["probe"] = self._probe(dirs, indices, psi, progress)
+            return f"labelled {len(indices)} directions with {probe.judge.name}"
 
         def done() -> None:
             self.probes[set_id] = out["probe"]
@@ -161,6 +151,19 @@ class LabelsController(QObject):
             self.host.show_status(self.jobs.last_message + " · click a label to name the card")
 
         return self._start(f"Labelling {len(indices)} directions…", job, done)
+
+    def _probe(self, dirs: DirectionSet, indices: list[int], psi: float, progress: Progress) -> Probe:
+        """Labels and image changes of `indices` (call from a job: renders with the job's model copy)."""
+        from ..core.labelling import LabellingCancelled, label_directions
+
+        model = self.jobs.model()
+        judge = self.judge_factory(model)
+        try:
+            labels, deltas = label_directions(model, dirs, indices, judge, seeds=LABEL_SEEDS, truncation_psi=psi,
+                                              progress=progress, cancel=self.jobs.runner.cancel_event)
+        except LabellingCancelled:
+            raise JobCancelled from None
+        return Probe(indices, deltas, judge, labels)
 
     def _start(self, text: str, job: Callable[[Progress], str], done: Callable[[], None]) -> bool:
         if not self.jobs.start(text, job, done):
@@ -205,20 +208,11 @@ class LabelsController(QObject):
         out: dict[str, Probe | TextDirection] = {}
 
         def job(progress: Progress) -> str:
-            from ..core.labelling import LabellingCancelled, label_directions, text_direction
+            from ..core.labelling import text_direction
 
             probe = cached
             if probe is None:
-                model = self.jobs.model()
-                judge = self.judge_factory(model)
-                try:
-                    labels, deltas = label_directions(model, dirs, indices, judge, seeds=LABEL_SEEDS,
-                                                      truncation_psi=psi, progress=progress,
-                                                      cancel=self.jobs.runner.cancel_event)
-                except LabellingCancelled:
-                    raise JobCancelled from None
-                probe = Probe(indices, deltas, judge, labels)
-                out["probe"] = probe
+                probe = out["probe"] = self._probe(dirs, indices, psi, progress)
             found = text_direction(text, probe.judge, dirs, probe.indices, probe.deltas)
             out["found"] = found
             return f"'{found.text}': a combination of {len(probe.indices)} directions (fit {found.fit:.2f})"

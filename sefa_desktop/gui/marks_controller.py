@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from ..session import EditSession
 from ..session.state import MODEL, Change, LatentBase, SeedBase
+from .edit_vectors import held_direction
 from .gallery import DirectionGallery
 from .jobs import Progress
 from .meaning_jobs import MeaningJobs
@@ -56,9 +57,7 @@ class Mark:
 
 def held(vector: np.ndarray, holds: list[np.ndarray]) -> np.ndarray:
     """The direction as the render moves along it with these pins (gui/worker.py does the same)."""
-    from .worker import _held
-
-    return np.asarray(_held(np.asarray(vector, np.float32), tuple(holds)), np.float32)
+    return np.asarray(held_direction(np.asarray(vector, np.float32), tuple(holds)), np.float32)
 
 
 def mark_codes(model: BaseGanModel, marks: list[Mark]) -> np.ndarray:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QS
 
 from ..session import EditSession
 from ..session.state import DIRECTIONS, MODEL, Change
+from .edit_vectors import fit_to_code, held_direction
 from .jobs import JobCancelled, Progress
 from .labels_controller import LabelsController
 from .meaning_jobs import MeaningJobs
@@ -244,13 +245,11 @@ class RegionController(QObject):
         except ValueError as e:
             self.host.show_error(str(e))
             return False
-        from .worker import _fit, _held
-
         sample = self.host.render.sample_spec()
         rows = list(s.layers) if s.style else None
         family = s.model_info["family"]
         holds = tuple(s.held_vectors())
-        edits = [(_held(e.vector, holds), e.alpha, e.layers(s.num_layers, s.style)) for e in s.edits]
+        edits = [(held_direction(e.vector, holds), e.alpha, e.layers(s.num_layers, s.style)) for e in s.edits]
         model_gen = s.model_gen
         out: dict[str, DirectionSet] = {}
 
@@ -266,7 +265,7 @@ class RegionController(QObject):
             else:
                 base = model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi)
             # at the image on show: the sample with the active edits
-            codes = apply_edits(base, [DirectionEdit(_fit(v, base.shape[-1]), a, r) for v, a, r in edits])
+            codes = apply_edits(base, [DirectionEdit(fit_to_code(v, base.shape[-1]), a, r) for v, a, r in edits])
             try:
                 dirs = region_directions(model, codes, region, layers=rows, k=TOP_K,
                                          noise_mode="const" if sample.noise == "random" else sample.noise,

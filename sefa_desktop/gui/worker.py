@@ -22,6 +22,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
+from .edit_vectors import fit_to_code, held_direction
 from .images import rounded_image, to_qimages
 from .mailbox import PRIORITY, Mailbox
 from .render_plan import DRAFT_THUMB_RESOLUTION, DraftPlanner, thumbnail_steps
@@ -62,33 +63,6 @@ def one_line(e: BaseException) -> str:
 
 def _is_oom(e: BaseException) -> bool:
     return "out of memory" in str(e).lower() and isinstance(e, RuntimeError)
-
-
-def _fit(vector: np.ndarray, code_dim: int) -> np.ndarray:
-    """A direction padded with zeros to the code's length: BigGAN's codes are [z, class], its directions
-    live in z (the first `latent_dim` entries)."""
-    v = np.asarray(vector, np.float32)
-    if v.shape[-1] < code_dim:
-        v = np.concatenate([v, np.zeros(code_dim - v.shape[-1], np.float32)])
-    return v
-
-
-def _held(vector: np.ndarray, holds: tuple[np.ndarray, ...]) -> np.ndarray:
-    """The edit direction with the pinned directions' components removed (unit length again). A pinned
-    direction itself is held against the others only (its own card still moves along it); one that is
-    a combination of the others has nothing left to move: zero."""
-    v = np.asarray(vector, np.float32)
-    unit = v / max(float(np.linalg.norm(v)), 1e-12)
-    others = [np.asarray(h, np.float32) for h in holds
-              if abs(float(unit @ (h / max(float(np.linalg.norm(h)), 1e-12)))) < 1 - 1e-6]
-    if not others:
-        return vector
-    from ..core.editing import hold_fixed
-
-    try:
-        return hold_fixed(v, np.stack(others))
-    except ValueError:
-        return np.zeros_like(v)
 
 
 def _early_exit(model: Any) -> bool:
@@ -342,7 +316,8 @@ class RenderWorker(QObject):
 
         t0 = time.perf_counter()
         base = self._base_codes(req.sample)
-        codes = apply_edits(base, [DirectionEdit(_fit(_held(e.vector, req.holds), base.shape[-1]), e.alpha, e.layers)
+        codes = apply_edits(base, [DirectionEdit(fit_to_code(held_direction(e.vector, req.holds), base.shape[-1]),
+                                                 e.alpha, e.layers)
                                    for e in req.edits])
         max_res = self.planner.draft_resolution() if req.draft else None
         t1 = time.perf_counter()
@@ -374,7 +349,8 @@ class RenderWorker(QObject):
         self._resume = replace(req, steps=steps)  # an interruption puts back the plan, this step still in it
         rows = step.rows
         base = self._base_codes(req.sample)
-        codes = torch.cat([sweep_codes(base, _fit(_held(req.vectors[r], req.holds), base.shape[-1]), req.alphas,
+        codes = torch.cat([sweep_codes(base, fit_to_code(held_direction(req.vectors[r], req.holds), base.shape[-1]),
+                                       req.alphas,
                                        req.layers) for r in rows])
         images = self._synthesize(codes, req.sample, step.resolution, chunk=self._thumb_chunk(step.resolution))
         images = [rounded_image(im, req.size, req.radius) for im in images]

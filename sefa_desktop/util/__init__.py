@@ -1,1 +1,2 @@
-"""Utilities below every other package (no sefa_desktop imports): atomic file writing."""
+"""Utilities below every other package (no sefa_desktop imports): atomic file writing, reading
+a user's text file, memory budgets."""
