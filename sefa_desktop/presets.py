@@ -16,7 +16,8 @@ atomic too, and the last save wins (docs/robustness.md).
 A preset holds: the model reference (bundled name or path, plus the sha256 of the weights file to
 notice when the file changed), the chosen W+ rows, the method, named directions with α and their
 layer rows (index into the factorized set and the vector itself, so it survives a changed model),
-seeds, truncation and noise mode.
+seeds, truncation and noise mode, and — when the base is a projected photo or an imported latent — that
+latent (`latent`: name, shape and the codes as a flat list; absent for a seed).
 
 Versions: 1 (first layout: one `seed`, edits as [index, alpha] pairs, model as a plain string) is
 migrated to 2 on load.
@@ -28,6 +29,7 @@ import contextlib
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import re
 import tempfile
@@ -78,6 +80,7 @@ class Preset:
     noise_mode: str = "const"
     directions_file: str | None = None
     created_at: str = field(default_factory=lambda: _now())
+    latent: dict[str, Any] | None = None  # {"name", "shape", "codes"}: the base code when it is not a seed
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -97,12 +100,29 @@ class Preset:
                     method=str(d.get("method", "sefa")),
                     edits=edits, seeds=[int(s) for s in d.get("seeds", [0])],
                     truncation=float(d.get("truncation", 1.0)), noise_mode=str(d.get("noise_mode", "const")),
-                    directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")))
+                    directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")),
+                    latent=_latent(d.get("latent")))
         except (KeyError, TypeError, ValueError) as e:
             raise PresetError(f"damaged preset ({type(e).__name__}: {e})") from None
         if not p.name:
             raise PresetError("damaged preset (empty name)")
         return p
+
+
+def _latent(v: Any) -> dict[str, Any] | None:
+    """A preset's latent, checked: its codes must fill its shape."""
+    if v is None:
+        return None
+    shape = [int(x) for x in v["shape"]]
+    if not 1 <= len(shape) <= 2 or len(v["codes"]) > 1 << 20:
+        raise ValueError(f"latent of shape {shape} is not a code")
+    codes = [float(x) for x in v["codes"]]
+    size = 1
+    for n in shape:
+        size *= n
+    if size != len(codes) or not all(math.isfinite(x) for x in codes):
+        raise ValueError(f"latent of shape {shape} holds {len(codes)} numbers, or non-finite ones")
+    return {"name": str(v.get("name", "latent")), "shape": shape, "codes": codes}
 
 
 def _int_list(v: Any) -> list[int] | None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..core.directions import DirectionSet
+
+if TYPE_CHECKING:
+    import torch
 
 
 def parse_layers(spec: str | None, num_layers: int) -> list[int] | None:
@@ -46,6 +50,25 @@ def add_model_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="cpu", help="torch device: cpu, cuda, mps (default cpu)")
 
 
+def add_latent_arg(p: argparse.ArgumentParser) -> None:
+    """--latent FILE: start from a latent file instead of a seed's sample."""
+    p.add_argument("--latent", metavar="FILE", default=None,
+                   help="start from this latent file (ours from `project`, or an encoder's .npy/.npz/.pt) "
+                        "instead of a seed")
+    p.add_argument("--latent-index", type=int, default=0, metavar="I",
+                   help="which code, when the latent file holds several (default 0)")
+
+
+def latent_codes(args: argparse.Namespace, model: object) -> torch.Tensor | None:
+    """The codes (1, *code_shape) of --latent, or None when it was not given."""
+    if not getattr(args, "latent", None):
+        return None
+    from ..core.latents import load_latent_codes
+
+    return load_latent_codes(args.latent, model, index=args.latent_index,
+                             allow_other_model=bool(getattr(args, "allow_other_model", False)))
+
+
 def load_directions(path: str, model: object, allow_other_model: bool = False) -> DirectionSet:
     from ..core.direction_io import read_directions
 
@@ -70,6 +93,7 @@ def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
     p.add_argument("--index", type=int, action="append", default=None, metavar="I",
                    help="only these directions (repeatable; overrides --top)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0], metavar="S")
+    add_latent_arg(p)
     p.add_argument("--range", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"))
     p.add_argument("--steps", type=int, default=7)
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")

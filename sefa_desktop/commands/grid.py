@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arg, add_sweep_table_args, check_output, load_sweep_table
+from .common import add_model_arg, add_sweep_table_args, check_output, latent_codes, load_sweep_table
 from .progress import Progress
 
 
@@ -27,11 +27,13 @@ def run(args: argparse.Namespace) -> int:
 
     out = check_output(args.output, (".png",))
     model, dirs, indices = load_sweep_table(args)
-    with Progress(out.name, unit="row", total=len(indices) * len(args.seeds), quiet=args.quiet) as bar:
+    base = latent_codes(args, model)
+    with Progress(out.name, unit="row", total=len(indices) * (1 if base is not None else len(args.seeds)),
+                  quiet=args.quiet) as bar:
         image = render_direction_grid(model, dirs, indices, args.seeds, tuple(args.range), args.steps,
                                       truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size,
-                                      progress=bar)
+                                      base_codes=base, progress=bar)
     save_png(image, out)
-    print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, "
-          f"{len(args.seeds)} seed(s))")
+    what = "the latent" if base is not None else f"{len(args.seeds)} seed(s)"
+    print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, {what})")
     return 0

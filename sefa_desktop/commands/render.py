@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_hold_arg, add_model_arg, check_output, hold_directions, load_directions, parse_edit
+from .common import (
+    add_hold_arg,
+    add_latent_arg,
+    add_model_arg,
+    check_output,
+    hold_directions,
+    latent_codes,
+    load_directions,
+    parse_edit,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -13,6 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "(--directions F --edit I=ALPHA ...). The PNG carries the recipe.")
     add_model_arg(p)
     p.add_argument("--seed", type=int, default=0)
+    add_latent_arg(p)
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
     p.add_argument("--noise", choices=["const", "random", "none"], default="const")
     p.add_argument("--directions", metavar="F", help="directions file")
@@ -35,7 +45,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.edit or args.hold) and not args.directions:
         raise ValueError("--edit and --hold need --directions")
     model = load_model(args.model, device=args.device)
-    codes = model.sample_codes(1, seed=args.seed, truncation_psi=args.truncation)
+    codes = latent_codes(args, model)
+    if codes is None:
+        codes = model.sample_codes(1, seed=args.seed, truncation_psi=args.truncation)
     edits = []
     if args.directions:
         dirs = load_directions(args.directions, model, args.allow_other_model)
@@ -49,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
                    model.image_range)[0]
     recipe = edit_recipe(args.model, args.seed, args.truncation, args.noise, args.directions, args.edit,
                          labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None,
-                         **({"hold": sorted(set(args.hold))} if args.hold else {}))
+                         **({"hold": sorted(set(args.hold))} if args.hold else {}),
+                         **({"latent": args.latent, "latent_index": args.latent_index} if args.latent else {}))
     save_preview(img, out, recipe)
     print(f"wrote {out} ({img.shape[1]}×{img.shape[0]})")
     return 0

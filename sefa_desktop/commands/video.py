@@ -9,7 +9,15 @@ from __future__ import annotations
 import argparse
 import threading
 
-from .common import add_hold_arg, add_model_arg, check_output, hold_directions, load_directions
+from .common import (
+    add_hold_arg,
+    add_latent_arg,
+    add_model_arg,
+    check_output,
+    hold_directions,
+    latent_codes,
+    load_directions,
+)
 from .progress import Progress
 
 
@@ -41,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="S")
     p.add_argument("--seeds", type=int, nargs="+", default=None, metavar="S",
                    help="several seeds side by side in a grid (overrides --seed)")
+    add_latent_arg(p)
     p.add_argument("--range", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"))
     p.add_argument("--frames", type=int, default=60, metavar="N", help="frames in the file (default 60)")
     p.add_argument("--fps", type=float, default=30.0)
@@ -72,13 +81,16 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("give --index I (a sweep) or --keyframe steps")
     model = load_model(args.model, device=args.device)
     dirs = load_directions(args.directions, model, args.allow_other_model)
+    base = latent_codes(args, model)
+    if base is not None and args.seeds:
+        raise ValueError("--latent makes a video of one picture: drop --seeds")
     keyframes = args.keyframe or [{args.index: args.range[0]}, {args.index: args.range[1]}]
     moved = sorted({i for k in keyframes for i in k if 0 <= i < len(dirs)})
     dirs = hold_directions(dirs, args.hold, moved)
     spec = VideoSpec(directions=dirs, keyframes=keyframes, seeds=args.seeds or [args.seed], frames=args.frames,
                      fps=args.fps, pingpong=args.pingpong, size=args.size, caption=args.caption,
                      truncation_psi=args.truncation, noise_mode=args.noise, batch=args.batch, codec=args.codec,
-                     crf=args.crf)
+                     crf=args.crf, base_codes=base)
     with Progress(out.name, unit="frame", total=spec.frames, quiet=args.quiet) as bar:
         result = export_video(model, spec, out, progress=bar, cancel=threading.Event())
     print(f"wrote {out} ({result.width}×{result.height}, {result.frames} frames at {result.fps:g} fps, "

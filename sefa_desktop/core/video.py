@@ -61,6 +61,7 @@ class VideoSpec:
     batch: int = 8  # images per synthesize call
     codec: str | None = None  # mp4 only: "libx264" (default when available) or "mpeg4"
     crf: int | None = None
+    base_codes: torch.Tensor | None = None  # (1, *code_shape), e.g. a projected photo: replaces the seeds
 
     def validate(self) -> None:
         if not 1 <= self.frames <= 100_000:
@@ -75,6 +76,8 @@ class VideoSpec:
             raise ValueError("size must be between 8 and 4096 px")
         if self.batch < 1:
             raise ValueError("batch must be ≥ 1")
+        if self.base_codes is not None and self.base_codes.shape[0] != len(self.seeds):
+            raise ValueError("give one base code per picture (a latent makes a video of one picture)")
         for kf in self.keyframes:
             for i in kf:
                 if not 0 <= i < len(self.directions):
@@ -151,8 +154,8 @@ class FrameRenderer:
         self.rows, self.cols = grid_shape(len(spec.seeds))
         self.width, self.height = frame_size(spec, model, even)
         # per seed, exactly as the preview and `render` draw a seed's sample
-        self.base = torch.cat([model.sample_codes(1, seed=s, truncation_psi=spec.truncation_psi)
-                               for s in spec.seeds])
+        self.base = spec.base_codes if spec.base_codes is not None else \
+            torch.cat([model.sample_codes(1, seed=s, truncation_psi=spec.truncation_psi) for s in spec.seeds])
         self._w_plus = self.base.ndim == 3
         default_rows = tuple(spec.directions.layers) or None
         self._rows_of = {i: spec.layers.get(i, default_rows) for kf in spec.keyframes for i in kf}

@@ -143,6 +143,10 @@ class MainWindow(QMainWindow):
         from .meaning import install_meaning
 
         self.labels, self.marks = install_meaning(self, self)
+        # Photo mode: open/drop a photo, crop, project in the background; import latents (gui/photo_mode.py).
+        from .photo_mode import install_photo_mode
+
+        self.photo = install_photo_mode(self)
         # Region tool on the preview → region directions in the gallery (gui/region_tool.py).
         from .region_tool import install_region_tool
 
@@ -323,7 +327,12 @@ class MainWindow(QMainWindow):
         files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
         if files:
             event.acceptProposedAction()
-            self.open_model(files[0])
+            from .photo_mode import is_photo
+
+            if is_photo(files[0]):  # a photo to edit, not a checkpoint
+                self.photo.open_photo(files[0])
+            else:
+                self.open_model(files[0])
 
     # -- models --------------------------------------------------------------------------------------
     @Slot(object)

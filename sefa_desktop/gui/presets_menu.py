@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QWidget
 from ..core.layer_presets import preset_rows
 from ..presets import Preset, PresetEdit, PresetError, PresetStore, model_ref, model_status
 from ..session import EditSession, SessionEditor
-from ..session.state import DIRECTIONS, LAYER_CHOICES, MODEL, Change, DirectionSetState, Edit, SeedBase
+from ..session.state import DIRECTIONS, LAYER_CHOICES, MODEL, Change, DirectionSetState, Edit, LatentBase, SeedBase
 from .presets_pane import PresetsPane
 from .save_preset_dialog import ask_preset_name
 
@@ -123,8 +123,13 @@ class PresetsController(QObject):
                                     alpha=float(e.alpha), layers=None if rows is None else list(rows),
                                     vector=[float(x) for x in np.asarray(e.vector, np.float64)]))
         seed, psi, noise = s.sample()
+        latent = None
+        if isinstance(s.base, LatentBase):  # a projected photo or an imported latent travels with the preset
+            latent = {"name": s.base.name, "shape": list(s.base.codes.shape),
+                      "codes": [float(x) for x in s.base.codes.reshape(-1)]}
         return Preset(name=name, model=model_ref(info["source"]), layers=list(d.layers), edits=edits,
-                      seeds=[seed], truncation=psi, noise_mode=noise, directions_file=d.source or None)
+                      seeds=[seed], truncation=psi, noise_mode=noise, directions_file=d.source or None,
+                      latent=latent)
 
     def save_current(self, name: str) -> bool:
         try:
@@ -261,8 +266,11 @@ class PresetsController(QObject):
         lo, hi = (0.05, 1.0) if biggan else (0.0, 1.5)  # the ψ box's range for this family
         psi = min(hi, max(lo, float(preset.truncation))) if s.style or biggan else None
         noise = preset.noise_mode if s.style and preset.noise_mode in ("const", "random", "none") else None
-        self.host.editor.apply_setup(SeedBase(int(preset.seeds[0]) if preset.seeds else 0), psi, noise, edits,
-                                     f"Apply preset '{preset.name}'")
+        base: SeedBase | LatentBase = SeedBase(int(preset.seeds[0]) if preset.seeds else 0)
+        if preset.latent is not None:
+            base = LatentBase(preset.latent["name"],
+                              np.asarray(preset.latent["codes"], np.float32).reshape(preset.latent["shape"]))
+        self.host.editor.apply_setup(base, psi, noise, edits, f"Apply preset '{preset.name}'")
         note = f" ({skipped} edit(s) did not fit this model)" if skipped else ""
         self.host.show_status(f"Applied preset '{preset.name}'{note}", 6000)
         if skipped:

@@ -19,8 +19,9 @@ from urllib.parse import urlsplit
 from ..resources import resources_dir
 
 GENERATOR_FAMILIES = ("dcgan", "pggan", "stylegan", "stylegan2", "stylegan3", "biggan")
-# Not generators: CLIP weights for labels and text search (models/clip.py)
-FAMILIES = (*GENERATOR_FAMILIES, "clip")
+# Not generators: CLIP weights for labels and text search (models/clip.py); VGG16 and LPIPS weights for
+# projection's perceptual loss (core/perceptual.py)
+FAMILIES = (*GENERATOR_FAMILIES, "clip", "perceptual")
 CATALOGUE_VERSION = 1
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
 _SHA_RE = re.compile(r"^[0-9a-f]{64}$")
