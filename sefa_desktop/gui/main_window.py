@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         # a download policy here before the window is shown).
         self.catalogue_options: dict = {}
         self.catalogue_view = None
+        self._docks_below: dict[int, QDockWidget] = {}  # id(pane) → the first dock put below it
 
         # panes
         self.browser = ModelBrowser()
@@ -213,8 +214,13 @@ class MainWindow(QMainWindow):
         """A controller's dock: where it was last time, else on the right (below `below`); View menu entry."""
         if not self.restoreDockWidget(dock):
             self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-            if below is not None:
+            first = self._docks_below.get(id(below)) if below is not None else None
+            if first is not None:  # panes below the same one share a tabbed area: a 700-px window fits
+                self.tabifyDockWidget(first, dock)
+                first.raise_()
+            elif below is not None:
                 self.splitDockWidget(below, dock, Qt.Orientation.Vertical)
+                self._docks_below[id(below)] = dock
         self.view_menu.insertAction(self.view_menu.actions()[3], dock.toggleViewAction())
 
     # -- construction --------------------------------------------------------------------------------

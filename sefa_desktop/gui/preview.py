@@ -43,7 +43,7 @@ class ImageView(QWidget):
         self.caption = ""
         self.busy = ""  # what is being rendered while the frame shown is not the current one
         self.veil = True  # busy: dim the stale frame (model, seed, set changed) or only mark it
-        self.setMinimumSize(136, 136)  # 1000×700 must fit the preview pane with its tool rows
+        self.setMinimumSize(112, 112)  # a 1000×700 window must fit the preview pane, its tool rows and the tabs below
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def sizeHint(self) -> QSize:  # noqa: N802
