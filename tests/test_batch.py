@@ -247,6 +247,44 @@ def test_manifest_reader_drops_only_a_torn_last_line(tmp_path):
     assert rows == [["1", "0", "1.0", "01/a.png", "abc"]] and torn
 
 
+# -- latent files -----------------------------------------------------------------------------------------
+def test_latent_files_are_samples_with_their_own_column(directions, reference, tmp_path, capsys):
+    """A latent file holding seed 3's code renders seed 3's pixels; the manifest names the file."""
+    from sefa_desktop.models import load_model
+
+    model = load_model(MODEL)
+    np.save(tmp_path / "three.npy", model.sample_z(1, seed=3).numpy())  # (1, dim), as encoders write
+    np.save(tmp_path / "six.npy", model.sample_z(1, seed=6).numpy()[0])  # (dim,)
+    out = tmp_path / "lat"
+    code, _, err = run(capsys, "batch", MODEL, "--directions", str(directions), "-o", str(out), "--latents",
+                       str(tmp_path / "three.npy"), str(tmp_path / "six.npy"), *JOB[2:], "--workers", "1", "-q")
+    assert code == 0, err
+    rows = read_manifest(out)
+    assert list(rows[0]) == ["seed", "direction", "alpha", "path", "sha256", "latent"]
+    assert len(rows) == 10 and rows[0]["seed"] == "" and rows[0]["path"] == "00/latent00000_d0_a-2.00.png"
+    assert rows[0]["latent"].endswith("three.npy") and rows[9]["latent"].endswith("six.npy")
+    ref = {(r["seed"], r["direction"], r["alpha"]): r["path"] for r in read_manifest(reference)}
+    for r in rows:
+        seed = "3" if r["latent"].endswith("three.npy") else "6"
+        mine = np.asarray(Image.open(out / r["path"]))
+        theirs = np.asarray(Image.open(reference / ref[(seed, r["direction"], r["alpha"])]))
+        assert np.array_equal(mine, theirs)
+    # The recipe holds the files' contents: another file under the same name is another batch.
+    np.save(tmp_path / "six.npy", model.sample_z(1, seed=7).numpy())
+    code, _, err = run(capsys, "batch", MODEL, "--directions", str(directions), "-o", str(out), "--latents",
+                       str(tmp_path / "three.npy"), str(tmp_path / "six.npy"), *JOB[2:], "--workers", "1", "-q")
+    assert code == 1 and "holds another batch (--latents differs)" in err
+
+
+def test_bad_latent_options_are_one_line_errors(tmp_path, capsys):
+    np.save(tmp_path / "short.npy", np.zeros(7, np.float32))
+    for args, words in ((["--seeds", "0", "--latents", str(tmp_path / "short.npy")], "not both"),
+                        (["--latents", str(tmp_path / "short.npy")], "short.npy"),
+                        (["--latents", str(tmp_path / "missing.npy")], "missing.npy")):
+        code, _, err = run(capsys, "batch", MODEL, "-o", str(tmp_path / "x"), *args, "-q")
+        assert code == 1 and words in err and err.count("\n") == 1, err
+
+
 # -- Ray ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def local_ray():

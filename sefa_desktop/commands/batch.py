@@ -25,6 +25,7 @@ class BatchJob:
     recipe: dict[str, Any]
     about: dict[str, Any]
     make_engine: Callable[[str], Any]  # probe file name → Engine
+    latent_names: list[str] | None = None  # the --latents files as given (manifest column `latent`)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR", help="output folder (new, empty, or a "
                    "batch of the same recipe to resume)")
     p.add_argument("--seeds", nargs="+", metavar="S", help="seeds: 0-9999, 5, 1,2,7-9 (several allowed)")
+    p.add_argument("--latents", nargs="+", metavar="FILE",
+                   help="start from latent files instead of seeds (ours from `project`, or encoders' .npy/.npz/.pt; "
+                        "one code per file, the first when it holds several)")
     p.add_argument("--sweep", action="append", default=[], metavar="I=LO:HI:STEPS",
                    help="STEPS images along direction I from α=LO to HI (repeatable; other sweeps stay at 0)")
     add_hold_arg(p)  # the same --hold as render, grid and video
@@ -79,9 +83,11 @@ def prepare(args: argparse.Namespace) -> BatchJob:
 
     sweeps = [parse_sweep(s) for s in args.sweep]
     hold = sorted(set(args.hold or []))
-    if not args.seeds:
-        raise BatchError("give --seeds (e.g. --seeds 0-99)")
-    seeds = parse_seeds(args.seeds)
+    if args.seeds and args.latents:
+        raise BatchError("give --seeds or --latents, not both")
+    if not args.seeds and not args.latents:
+        raise BatchError("give --seeds (e.g. --seeds 0-99) or --latents FILE…")
+    seeds = parse_seeds(args.seeds) if args.seeds else None
     if args.size is not None and not 8 <= args.size <= 4096:
         raise BatchError("--size must be between 8 and 4096")
     if args.quality is not None and not 1 <= args.quality <= 100:
@@ -120,9 +126,16 @@ def prepare(args: argparse.Namespace) -> BatchJob:
                 raise BatchError(f"direction {s.index} does not exist (the file has 0..{len(dirs) - 1})")
         edit = hold_directions(dirs, hold, [s.index for s in sweeps])
         vectors = {s.index: np.asarray(edit.vectors[s.index], np.float32) for s in sweeps}
+    latent_codes, latent_shas = None, None
+    if args.latents:
+        from ..core.latents import load_latent_codes
+
+        codes = [load_latent_codes(f, model, allow_other_model=args.allow_other_model) for f in args.latents]
+        latent_codes = np.stack([c[0].detach().cpu().numpy() for c in codes]).astype(np.float32)
+        latent_shas = [file_sha256(f) for f in args.latents]
     weights = weights_sha256(model)
     recipe = make_recipe(model_fingerprint=model.fingerprint, weights_sha256=weights, directions_sha256=dirs_sha,
-                         direction_layers=layers, seeds=seeds, latents=None, sweeps=sweeps, hold=hold,
+                         direction_layers=layers, seeds=seeds, latents=latent_shas, sweeps=sweeps, hold=hold,
                          size=args.size, fmt=args.format, quality=args.quality, truncation=args.truncation,
                          noise=args.noise)
     plan = Plan(recipe)
@@ -133,7 +146,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
              "runs": [run_info(args.engine, args.workers, device, args.threads or 1)]}
 
     def make_engine(probe: str):
-        spec = RenderSpec(model=source, weights_sha256=weights, vectors=vectors, layers=layers, latents=None,
+        spec = RenderSpec(model=source, weights_sha256=weights, vectors=vectors, layers=layers, latents=latent_codes,
                           truncation=args.truncation, noise=args.noise, size=args.size, fmt=plan.ext,
                           quality=args.quality, outdir=str(outdir.resolve()), probe=probe)
         if args.engine == "ray":
@@ -144,7 +157,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
             return InProcessEngine(spec, devices[0], threads, model)
         return LocalPoolEngine(spec, devices, threads)
 
-    return BatchJob(plan, outdir, recipe, about, make_engine)
+    return BatchJob(plan, outdir, recipe, about, make_engine, list(args.latents) if args.latents else None)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -182,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with ctrl_c_sets(stop, on_first_ctrl_c):
             outcome = run_batch(plan, outdir, job.recipe, job.about, job.make_engine, stop=stop, on_start=on_start,
-                                on_verify=on_verify)
+                                on_verify=on_verify, latent_names=job.latent_names)
     finally:
         for b in bars:
             b.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
+    QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -29,10 +31,18 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.photos import PHOTO_SUFFIXES, CropBox, PhotoError, crop_record, crop_square, open_photo
+from ..session import EditSession, SessionEditor
 from ..session.state import MODEL, SAMPLE, Change, LatentBase, SeedBase
 from .jobs import JobCancelled, JobRunner, ModelCopy, first_line
 from .photo_crop import CropDialog, pil_to_qimage
 from .window_menus import add_action
+
+if TYPE_CHECKING:  # torch: loaded by the projection job, not at import
+    from PIL import Image
+
+    from ..core.perceptual import LPIPS
+    from ..core.projection import ProjectionResult, ProjectionSettings, ProjectionStep
+    from ..models.base import GanModel
 
 LIVE_SIZE = 128  # px of the live images in the panel
 
@@ -89,28 +99,42 @@ class PhotoPanel(QWidget):
         self.cancel.setEnabled(running)
 
 
+class PhotoHost(Protocol):
+    """What photo mode needs of the window, and nothing more."""
+
+    session: EditSession
+    editor: SessionEditor
+    file_menu: QMenu  # Open Photo… and the latent actions go into it
+    preview_dock: QDockWidget  # the Photo dock goes below it
+
+    def show_error(self, message: str) -> None: ...
+    def show_status(self, message: str, ms: int = 5000) -> None: ...
+    def model_copy(self) -> ModelCopy: ...
+    def add_dock(self, dock: QDockWidget, below: QDockWidget | None = None) -> None: ...
+
+
 class PhotoController(QObject):
     stepReady = Signal(object)  # a ProjectionStep with an image, emitted on the job's thread
 
-    def __init__(self, window: Any, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self.w = window
-        self.session = window.session
-        self.editor = window.editor
+    def __init__(self, host: PhotoHost, window: QMainWindow) -> None:
+        super().__init__(window)
+        self.host = host
+        self.session = host.session
+        self.editor = host.editor
         # what a projection runs with (tests use fewer steps)
-        self.settings_factory: Callable[[], Any] = _default_settings
+        self.settings_factory: Callable[[], ProjectionSettings] = _default_settings
         # LPIPS when its catalogue weights are downloaded (called on the job's thread: it loads ~60 MB)
-        self.perceptual_loader: Callable[[], Any] = find_catalogue_lpips
+        self.perceptual_loader: Callable[[], LPIPS | None] = find_catalogue_lpips
         self.runner = JobRunner(self, first_line)
         self.runner.progress.connect(self._on_progress)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
         self.runner.cancelled.connect(self._on_cancelled)
         self.stepReady.connect(self._on_step, Qt.ConnectionType.QueuedConnection)
-        self._model: tuple[tuple[str, str], Any] | None = None
+        self._model: tuple[tuple[str, str], GanModel] | None = None
         self._job: dict[str, Any] = {}
         self.seed_before = 0  # the seed to go back to
-        self.last_result: Any = None  # the last projection (ProjectionResult) and its crop record
+        self.last_result: ProjectionResult | None = None  # the last projection and its crop record
         self.last_crop: dict[str, Any] | None = None
 
         self.panel = PhotoPanel()
@@ -119,9 +143,9 @@ class PhotoController(QObject):
         self.dock = QDockWidget("Photo", window)
         self.dock.setObjectName("photoDock")
         self.dock.setWidget(self.panel)
-        window.add_dock(self.dock, below=window.preview_dock)
+        host.add_dock(self.dock, below=host.preview_dock)
 
-        menu = window.file_menu
+        menu = host.file_menu
         first = menu.actions()[2] if len(menu.actions()) > 2 else None  # after Open Checkpoint / Open Recent
         self.open_action = add_action(window, menu, "Open &Photo…", self.open_photo_dialog, "Ctrl+Shift+O")
         self.import_action = add_action(window, menu, "Import &Latent…", self.import_latent_dialog)
@@ -153,7 +177,7 @@ class PhotoController(QObject):
         if SAMPLE in change.aspects or MODEL in change.aspects:
             self._update_actions()
 
-    def model(self, copy: ModelCopy) -> Any:
+    def model(self, copy: ModelCopy) -> GanModel:
         """The job's model copy (from a job): loaded once per source and device."""
         key = (copy.source, copy.device)
         if self._model is None or self._model[0] != key:
@@ -164,7 +188,7 @@ class PhotoController(QObject):
     # -- opening a photo -------------------------------------------------------------------------------
     def open_photo_dialog(self) -> None:
         exts = " ".join(f"*{e}" for e in PHOTO_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open a photo to edit", "", f"Images ({exts})")
+        path, _ = QFileDialog.getOpenFileName(self.host, "Open a photo to edit", "", f"Images ({exts})")
         if path:
             self.open_photo(path)
 
@@ -172,30 +196,30 @@ class PhotoController(QObject):
         """Crop `path` (the dialog, unless `box` is given) and project it in the background."""
         info = self.session.model_info
         if info is None:
-            self.w.show_status("Open a model first")
+            self.host.show_status("Open a model first")
             return False
         if self.busy():
-            self.w.show_status("A projection is running: wait for it or press Cancel")
+            self.host.show_status("A projection is running: wait for it or press Cancel")
             return False
         try:
             photo = open_photo(path)
             if box is None:
-                dlg = CropDialog(photo, int(info["resolution"]), str(info["name"]), self.w)
+                dlg = CropDialog(photo, int(info["resolution"]), str(info["name"]), self.host)
                 if dlg.exec() != QDialog.DialogCode.Accepted:
                     return False
                 box = dlg.box()
             square, box = crop_square(photo, box)
         except PhotoError as e:
-            self.w.show_error(str(e))
+            self.host.show_error(str(e))
             return False
         self.panel.target.setPixmap(QPixmap.fromImage(pil_to_qimage(square)).scaled(
             LIVE_SIZE, LIVE_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
         return self.project(square, crop_record(path, box, photo.size), Path(path).name)
 
-    def project(self, square: Any, crop: dict[str, Any], name: str) -> bool:
+    def project(self, square: Image.Image, crop: dict[str, Any], name: str) -> bool:
         from ..core.projection import ProjectionCancelled
 
-        copy, gen = self.w.model_copy(), self.session.model_gen
+        copy, gen = self.host.model_copy(), self.session.model_gen
         settings = self.settings_factory()
         out: dict[str, Any] = {}
 
@@ -230,7 +254,7 @@ class PhotoController(QObject):
 
     # -- latent files ------------------------------------------------------------------------------------
     def import_latent_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Import a latent code", "",
+        path, _ = QFileDialog.getOpenFileName(self.host, "Import a latent code", "",
                                               "Latent files (*.npz *.npy *.pt *.pth)")
         if path:
             self.import_latent(path)
@@ -238,12 +262,12 @@ class PhotoController(QObject):
     def import_latent(self, path: str, index: int = 0) -> bool:
         """Read an encoder's (or our) latent file for the open model, in the background; it becomes the base."""
         if self.session.model_info is None:
-            self.w.show_status("Open a model first")
+            self.host.show_status("Open a model first")
             return False
         if self.busy():
-            self.w.show_status("A projection is running: wait for it or press Cancel")
+            self.host.show_status("A projection is running: wait for it or press Cancel")
             return False
-        copy, gen = self.w.model_copy(), self.session.model_gen
+        copy, gen = self.host.model_copy(), self.session.model_gen
         out: dict[str, Any] = {}
 
         def job(progress) -> str:
@@ -256,7 +280,7 @@ class PhotoController(QObject):
         return self.runner.start(job)
 
     def save_latent_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self.w, "Save the photo's latent", "photo-latent.npz",
+        path, _ = QFileDialog.getSaveFileName(self.host, "Save the photo's latent", "photo-latent.npz",
                                               "Latent files (*.npz)")
         if path:
             self.save_latent(path if path.endswith(".npz") else path + ".npz")
@@ -267,14 +291,14 @@ class PhotoController(QObject):
 
         r = self.last_result
         if r is None or self._model is None:
-            self.w.show_status("Project a photo first")
+            self.host.show_status("Project a photo first")
             return False
         try:
             write_latent(path, r.codes, self._model[1], r.space, crop=self.last_crop, psnr=r.psnr, steps=r.steps)
         except (WriteError, ValueError) as e:
-            self.w.show_error(first_line(e))
+            self.host.show_error(first_line(e))
             return False
-        self.w.show_status(f"Saved {path}")
+        self.host.show_status(f"Saved {path}")
         return True
 
     # -- back to seeds ---------------------------------------------------------------------------------------
@@ -289,7 +313,7 @@ class PhotoController(QObject):
         self.panel.bar.setValue(done)
 
     @Slot(object)
-    def _on_step(self, step: Any) -> None:
+    def _on_step(self, step: ProjectionStep) -> None:
         if not self.busy():
             return  # a late image from a cancelled run
         self.panel.live.setPixmap(array_pixmap(step.image))
@@ -320,29 +344,29 @@ class PhotoController(QObject):
             self.last_result = None
             self.panel.status.setText(f"{message}: every card now edits it.")
             self._set_base(f"latent {job['name']}", job["out"]["codes"], "Import latent")
-        self.w.show_status(message)
+        self.host.show_status(message)
         self._update_actions()
 
     @Slot(str)
     def _on_failed(self, message: str) -> None:
         self.panel.set_running(False)
         self.panel.status.setText(message)
-        self.w.show_error(message)
+        self.host.show_error(message)
 
     @Slot()
     def _on_cancelled(self) -> None:
         self.panel.set_running(False)
         self.panel.status.setText("Projection cancelled: the base code is unchanged")
-        self.w.show_status("Projection cancelled")
+        self.host.show_status("Projection cancelled")
 
 
-def _default_settings() -> Any:
+def _default_settings() -> ProjectionSettings:
     from ..core.projection import ProjectionSettings
 
     return ProjectionSettings()
 
 
-def find_catalogue_lpips() -> Any:
+def find_catalogue_lpips() -> LPIPS | None:
     """LPIPS from the catalogue's download folder, or None when its two files are not there."""
     from ..core.perceptual import LINEAR_ENTRY, VGG_ENTRY, PerceptualWeightsError, find_lpips
     from ..models.catalogue import CatalogueError, load_catalogue, models_cache_dir
@@ -358,5 +382,7 @@ def is_photo(path: str) -> bool:
     return Path(path).suffix.lower() in PHOTO_SUFFIXES
 
 
-def install_photo_mode(window: Any) -> PhotoController:
+def install_photo_mode(window: QMainWindow) -> PhotoController:
+    """`window` (gui/main_window.MainWindow) is both the PhotoHost and the owner of the dock, the
+    actions and the dialogs."""
     return PhotoController(window, window)
