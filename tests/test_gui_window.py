@@ -101,13 +101,29 @@ def test_dragging_a_thumbnail_edits_the_preview(qtbot, window):
     qtbot.waitUntil(lambda: w.render.frame_current, timeout=TIMEOUT)
     assert "ms/frame" in w.timing_label.text()
 
-    # a press on the card's text area never edits, however far it moves (a stray press sent α to +6)
+    # a stray press on the card's text never edits: a jittery click, or a move more vertical than sideways
     first_alpha = edit.alpha
-    send_mouse(vp, QEvent.Type.MouseButtonPress, g.info.center())
-    for dx in (10, 60, 200):
-        send_mouse(vp, QEvent.Type.MouseMove, g.info.center() + QPoint(dx, 0))
-    send_mouse(vp, QEvent.Type.MouseButtonRelease, g.info.center() + QPoint(200, 0))
+    text = g.info.center()
+    send_mouse(vp, QEvent.Type.MouseButtonPress, text)
+    for d in (QPoint(4, 1), QPoint(10, -2), QPoint(-8, 3)):
+        send_mouse(vp, QEvent.Type.MouseMove, text + d)
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, text + QPoint(-8, 3))
+    send_mouse(vp, QEvent.Type.MouseButtonPress, text)
+    for d in (QPoint(2, 8), QPoint(30, 60), QPoint(200, 80)):
+        send_mouse(vp, QEvent.Type.MouseMove, text + d)
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, text + QPoint(200, 80))
     assert [e.alpha for e in w.preview.edits] == [first_alpha]
+    # a deliberate horizontal drag that starts on the text edits (DESIGN.md: anywhere in the card's
+    # rectangle), from the card's current α rather than from a thumbnail's
+    send_mouse(vp, QEvent.Type.MouseButtonPress, text)
+    for dx in (-10, -20, -30):
+        send_mouse(vp, QEvent.Type.MouseMove, text + QPoint(dx, 0))
+    send_mouse(vp, QEvent.Type.MouseButtonRelease, text + QPoint(-30, 0))
+    assert len(w.preview.edits) == 1
+    text_alpha = w.preview.edits[0].alpha
+    assert 0 < text_alpha < first_alpha
+    assert text_alpha == pytest.approx(first_alpha - 30 * w.gallery._alpha_per_pixel(w.gallery.model.index(0)))
+    first_alpha = text_alpha
     # a drag that starts on the α knob continues from the current α (no jump to a thumbnail's α)
     knob = knob_rect(g, first_alpha, w.gallery.amplitude).center()
     send_mouse(vp, QEvent.Type.MouseButtonPress, knob)

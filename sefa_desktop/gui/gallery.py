@@ -6,7 +6,10 @@ requested only for the rows in view and streamed in by the worker.
 
 Drag-to-edit: a viewport event filter. Press on a card's thumbnail strip (or the α knob under it) and
 drag horizontally: α follows the pointer (starting from the thumbnail under the press, else the card's
-current α). A press on the card's text only selects it, so a stray press there never edits.
+current α). A horizontal drag that starts on the card's text edits too (the public contract: a drag
+anywhere in the card's rectangle), but only once it has gone TEXT_DRAG_THRESHOLD px sideways and more
+sideways than up or down, and from the card's current α: a stray press or a jittery click there
+selects the card and never edits.
 Double-click a thumbnail to add the edit at its α; double-click the name to rename. Left/Right on the
 focused card step α (keyboard equivalent). Cards are as wide as the view and their thumbnails as large
 as fits (wide cards put the text beside the strip, narrow ones above it).
@@ -56,6 +59,7 @@ STACKED_INFO_H = 44  # the text block's height on a stacked (narrow) card
 LABEL_H = 20
 GAP = 4  # between thumbnails
 DRAG_THRESHOLD = 3
+TEXT_DRAG_THRESHOLD = 16  # a drag from the card's text must be deliberate (a stray press sent α to +6)
 KEY_STEP = 0.25  # α per arrow-key press, as a fraction of A
 
 ValueRole = Qt.ItemDataRole.UserRole + 1
@@ -622,21 +626,27 @@ class DirectionGallery(QWidget):
                 self.suggestionClicked.emit(index.row(), chip)
                 return True
             g = card_geometry(self.view.visualRect(index), len(self.alphas))
-            if not drag_zone(g).contains(pos):
-                return False  # the card's text: select it (double-click renames), never edit
+            on_text = not drag_zone(g).contains(pos)
             current = self.model.alphas.get(index.row())
             on_knob = current is not None and knob_rect(g, current, self.amplitude).adjusted(-4, -4, 4, 4).contains(pos)
-            thumb = None if on_knob else self.thumb_alpha_at(index, pos)
+            thumb = None if on_knob or on_text else self.thumb_alpha_at(index, pos)
             current = current or 0.0
             self.drag_serial += 1
-            self._drag = dict(row=index.row(), x0=pos.x(), a0=current if thumb is None else thumb,
-                              on_thumb=thumb is not None, active=False, alpha=None,
+            self._drag = dict(row=index.row(), x0=pos.x(), y0=pos.y(), a0=current if thumb is None else thumb,
+                              on_thumb=thumb is not None, active=False, alpha=None, on_text=on_text,
                               scale=self._alpha_per_pixel(index))
             self.view.setCurrentIndex(index)
             return False  # let the view select the card
         if et == QEvent.Type.MouseMove and self._drag is not None:
             ev = event  # type: ignore[assignment]
             dx = ev.position().toPoint().x() - self._drag["x0"]
+            if not self._drag["active"] and self._drag["on_text"]:
+                dy = ev.position().toPoint().y() - self._drag["y0"]
+                if abs(dy) > max(DRAG_THRESHOLD, abs(dx)):  # mostly vertical: not an edit
+                    self._drag = None
+                    return False
+                if abs(dx) < TEXT_DRAG_THRESHOLD:
+                    return True
             if not self._drag["active"] and abs(dx) < DRAG_THRESHOLD:
                 return True
             self._drag["active"] = True
