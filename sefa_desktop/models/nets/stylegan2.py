@@ -147,6 +147,7 @@ class SynthesisLayer(nn.Module):
             self.register_buffer("noise_const", torch.zeros(resolution, resolution))
             self.noise_strength = nn.Parameter(torch.zeros([]))
         self.bias = nn.Parameter(torch.zeros(out_ch))
+        self.weight_cache = ops.WeightCache()
 
     def forward(self, x: torch.Tensor, w: torch.Tensor, noise_mode: str = "const", gain: float = 1.0) -> torch.Tensor:
         styles = self.affine(w)
@@ -165,7 +166,7 @@ class SynthesisLayer(nn.Module):
         # (lrelu(g·z) = g·lrelu(z) for g > 0).
         x = ops.modulated_conv2d(x, self.weight, styles, demodulate=True, padding=1, up=self.up,
                                  resample_filter=self.resample_filter, noise=noise, bias=self.bias,
-                                 gain=ops.SQRT2 * gain)
+                                 gain=ops.SQRT2 * gain, cache=self.weight_cache.refresh(self.weight))
         F.leaky_relu(x, 0.2, inplace=True)
         return x.clamp_(-clamp, clamp) if clamp is not None and clamp >= 0 else x
 
