@@ -79,3 +79,15 @@ def test_reset_forgets_timings():
     assert p.draft_resolution() == 512
     p.reset(1024, PROFILE)
     assert p.seconds == {} and p.draft_resolution() == 64
+
+
+# config-f 256, from StyleGAN2Model.cost_profile(): 32 px is 8.9 % of a frame there, 5.3 % at 1024
+PROFILE_256 = {4: 0.1, 8: 0.5, 16: 2.2, 32: 8.9, 64: 35.6, 128: 67.7, 256: 100.0}
+
+
+def test_draft_thumbnails_drop_to_16_px_where_32_px_costs_too_much():
+    assert DraftPlanner(1024, PROFILE).thumb_draft_resolution() == 32
+    assert DraftPlanner(256, PROFILE_256).thumb_draft_resolution() == 16
+    assert DraftPlanner(256, {k: v for k, v in PROFILE_256.items() if k != 16}).thumb_draft_resolution() == 32
+    assert DraftPlanner(256).thumb_draft_resolution() == 32  # no profile: the default
+    assert DraftPlanner(0, PROFILE_256).thumb_draft_resolution() is None  # no early exit: no drafts

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-DRAFT_THUMB_RESOLUTION = 32  # early-exit resolution of draft thumbnails
+DRAFT_THUMB_RESOLUTION = 32  # early-exit resolution of draft thumbnails (16 where 32 costs too much)
+DRAFT_THUMB_SHARE = 0.07  # a draft thumbnail at 32 px may cost this fraction of a full frame
 DRAFT_BUDGET = 0.25  # a drag draft may cost this fraction of a full frame
 MIN_DRAFT_RESOLUTION = 32
 FAST_FRAME_SECONDS = 0.05  # full frames this fast need no drafts (the bundled models)
@@ -107,6 +108,17 @@ class DraftPlanner:
         if resolution in self.cost and ref in self.cost:
             return self.seconds[ref] * self.cost[resolution] / self.cost[ref]
         return self.seconds[ref] * resolution / ref
+
+    def thumb_draft_resolution(self) -> int | None:
+        """Early-exit resolution of draft thumbnails: 32 px where the cost profile puts it at ≤ 7 % of
+        a frame (512², 1024²), 16 px where 32 would cost more (256²: 9 %, so five cards of five 32 px
+        drafts took 3.4 frames); None when the model cannot stop early."""
+        if not self.resolution:
+            return None
+        total, at32 = self.cost.get(self.resolution), self.cost.get(DRAFT_THUMB_RESOLUTION)
+        if total and at32 and at32 > DRAFT_THUMB_SHARE * total and DRAFT_THUMB_RESOLUTION // 2 in self.cost:
+            return DRAFT_THUMB_RESOLUTION // 2
+        return DRAFT_THUMB_RESOLUTION
 
     def draft_resolution(self) -> int | None:
         """The largest resolution whose frame fits the budget; None = render drafts in full (the model

@@ -25,7 +25,7 @@ from PySide6.QtGui import QImage
 from .edit_vectors import fit_to_code, held_direction
 from .images import rounded_image, to_qimages
 from .mailbox import PRIORITY, Mailbox
-from .render_plan import DRAFT_THUMB_RESOLUTION, DraftPlanner, thumbnail_steps
+from .render_plan import DraftPlanner, thumbnail_steps
 from .requests import (
     MAX_DIRECTIONS,
     DeviceRequest,
@@ -341,7 +341,7 @@ class RenderWorker(QObject):
         # goes first between steps (and interrupts a step in flight between synthesis blocks).
         steps = req.steps or thumbnail_steps(
             req.rows, int(self.model.resolution), max(8, req.size), drafted=req.drafted,
-            draft_resolution=DRAFT_THUMB_RESOLUTION if _early_exit(self.model) else None,
+            draft_resolution=self.planner.thumb_draft_resolution(),
             cards_per_batch=max(1, self.batch // max(1, len(req.alphas))))
         if not steps:
             return
