@@ -33,6 +33,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from sefa_desktop.util.threads import configure_openmp  # noqa: E402
+
+configure_openmp()  # as the app's entry point does, before torch loads
 
 CHILD_LAUNCH = """
 import sys, time

@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QEvent, QPoint  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, Qt  # noqa: E402
 from test_gui_window import (  # noqa: E402
     TIMEOUT,
     drag_card,
@@ -67,6 +67,11 @@ def test_rectangle_find_directions_and_drag_a_region_card(qtbot, window):
     assert len(d) == 10 and d.dirset.method == "region" and d.layers == list(range(8))
     assert d.labels[0] == "region 0" and "for the region" in w.gallery_sub.text()
     assert w.gallery.view.model().rowCount() == 10
+    # the card's number is the region/rest ratio, not an eigenvalue
+    gm = w.gallery.model
+    ratio = float(d.values[0])
+    assert gm.value_text(0) == f"region/rest {ratio:.3g}×" and "λ" not in gm.value_text(0)
+    assert "as much as the rest" in gm.data(gm.index(0), Qt.ItemDataRole.ToolTipRole)
     # the region is drawn (faintly) over the preview while these directions are shown
     assert tool.overlay.shown is not None and tool.overlay.shown.mean() == pytest.approx(cells.mean(), abs=0.03)
 
@@ -82,6 +87,7 @@ def test_rectangle_find_directions_and_drag_a_region_card(qtbot, window):
     assert tool.switch_btn.isEnabled() and tool.switch_btn.text() == "Global directions"
     tool.switch_btn.click()
     assert w.session.directions is global_set and tool.overlay.shown is None
+    assert gm.value_text(0).startswith("λ = ")
     assert w.gallery.view.model().rowCount() == len(global_set) and len(w.preview.edits) == 1
     tool.switch_btn.click()  # and back
     assert w.session.directions.kind == "region" and tool.overlay.shown is not None

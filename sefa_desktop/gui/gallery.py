@@ -195,9 +195,19 @@ class DirectionModel(QAbstractListModel):
         self.thumb_px = THUMB  # logical size thumbnails are rendered at (the gallery sets it from its width)
         self.suggestions: dict[int, list[str]] = {}  # automatic labels per row (gui/labels_controller.py)
         self.pinned: set[int] = set()  # rows held fixed while editing the others
+        self.value_kind = "sefa"  # what `values` are: eigenvalues, or a region set's locality ratios
 
-    def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
+    def value_text(self, row: int) -> str:
+        """The card's number: SeFa's eigenvalue λ, or for region directions how many times more the
+        direction changes the region than the rest of the image (its regularised ratio)."""
+        v = float(self.values[row])
+        if self.value_kind == "region":
+            return f"region/rest {v:.3g}×"
+        return f"λ = {v:,.0f}" if v >= 100 else f"λ = {v:.3g}"
+
+    def set_directions(self, values: np.ndarray, names: list[str] | None = None, kind: str = "sefa") -> None:
         self.beginResetModel()
+        self.value_kind = kind
         self.values = np.asarray(values, np.float32)
         self.names = list(names) if names else [""] * len(self.values)
         # New directions (other layers): the old strips stay, dimmed, until the new ones replace them.
@@ -301,7 +311,9 @@ class DirectionModel(QAbstractListModel):
                 extra += " Labels: " + ", ".join(self.suggestions[row]) + " (click one to name the card)."
             if row in self.pinned:
                 extra += " Pinned: other edits keep it fixed."
-            return (f"Direction {row}: eigenvalue {self.values[row]:.4g}. Drag sideways to edit, "
+            what = (f"changes the region {self.values[row]:.3g}× as much as the rest of the image"
+                    if self.value_kind == "region" else f"eigenvalue {self.values[row]:.4g}")
+            return (f"Direction {row}: {what}. Drag sideways to edit, "
                     "double-click a thumbnail to add it, F2 to rename." + extra)
         return None
 
@@ -383,8 +395,7 @@ class CardDelegate(QStyledItemDelegate):
         small.setPointSizeF(small.pointSizeF() * 0.85)
         p.setFont(small)
         p.setPen(muted)
-        v = float(model.values[row])
-        value_text = f"λ = {v:,.0f}" if v >= 100 else f"λ = {v:.3g}"
+        value_text = model.value_text(row)
         if alpha is not None:
             value_text += f"   α = {alpha:+.2f}"
         p.drawText(QRect(g.bar.left(), g.bar.top() - 18, g.bar.width(), 16),
@@ -507,8 +518,8 @@ class DirectionGallery(QWidget):
         self._size_timer.timeout.connect(self._update_thumb_px)
 
     # -- content -----------------------------------------------------------------------------------
-    def set_directions(self, values: np.ndarray, names: list[str] | None = None) -> None:
-        self.model.set_directions(values, names)
+    def set_directions(self, values: np.ndarray, names: list[str] | None = None, kind: str = "sefa") -> None:
+        self.model.set_directions(values, names, kind)
         self.view.scrollToTop()
 
     def set_amplitude(self, amplitude: float, steps: int) -> None:

@@ -483,7 +483,7 @@ class MainWindow(QMainWindow):
                 self.range_spin.setValue(s.amplitude)
 
     def _show_directions(self, d: DirectionSetState) -> None:
-        self.gallery.set_directions(d.values, list(d.labels))
+        self.gallery.set_directions(d.values, list(d.labels), d.kind)
         if self.session.num_layers > 1:
             self.layer_tree.show_selected(d.layers)  # an imported set shows its own rows
         multi = self.session.num_layers > 1
