@@ -233,8 +233,12 @@ def test_double_click_and_arrow_keys_add_edits(qtbot, window):
 
 def test_layer_group_toggle_refactorizes(qtbot, window):
     w = window
+    qtbot.waitUntil(lambda: "ms/frame" in w.timing_label.text(), timeout=TIMEOUT)
+    shown_at_switch: list[str] = []
+    w.session.subscribe(lambda change: "model" in change.aspects and shown_at_switch.append(w.timing_label.text()))
     w.open_model("fake:style")
     wait_for_model(qtbot, w, "fake-style")
+    assert shown_at_switch == [""]  # the old model's frame time is not shown under the new model's name
     assert w.layer_tree.tree.topLevelItemCount() == 3  # 4×4, 8×8, 16×16
     assert w.dirs.layers == list(range(6))
     before = w.dirs.vectors.copy()

@@ -111,3 +111,14 @@ def test_file_open_event_opens_the_model(qtbot) -> None:
         assert opened == [path]
     finally:
         app.removeEventFilter(filt)
+
+
+def test_first_run_layout_gives_the_preview_image_the_height(make_window, qtbot) -> None:
+    """A 1280×800 laptop window: the image being edited, not the tool panes, gets the right column."""
+    w = make_window()
+    w.resize(1280, 800)
+    w.first_run_layout()
+    lower = w._docks_below[id(w.preview_dock)]
+    qtbot.waitUntil(lambda: w.preview_dock.height() > 1.6 * lower.height())
+    image = w.preview.image
+    assert image.height() >= 180 and image.height() > 2 * w.preview.edit_box.parentWidget().height()

@@ -42,7 +42,7 @@ from .preview import PreviewPane
 from .render_client import RenderClient
 from .requests import DirectionsResult
 from .theme_menu import install_theme_menu
-from .window_layout import default_dock_widths, restore_layout, save_layout, window_settings
+from .window_layout import default_dock_widths, default_preview_share, restore_layout, save_layout, window_settings
 from .window_menus import build_menus
 from .worker import RenderWorker, WorkerThread
 
@@ -303,11 +303,20 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._started:
             self._started = True
-            if not self.qsettings.contains("window/state"):  # first run: docks sized for this screen
-                left, right = default_dock_widths(self.width())
-                self.resizeDocks([self.browser_dock, self.preview_dock], [left, right], Qt.Orientation.Horizontal)
+            if not self.qsettings.contains("window/state"):
+                self.first_run_layout()
             # Start after this show has been painted: the worker's first act is importing torch.
             QTimer.singleShot(0, self.worker_thread.start)
+
+    def first_run_layout(self) -> None:
+        """Docks sized for this screen when no layout was saved: the gallery widest, the preview image
+        tallest (the tabbed panes below it start at about a quarter of the height)."""
+        left, right = default_dock_widths(self.width())
+        self.resizeDocks([self.browser_dock, self.preview_dock], [left, right], Qt.Orientation.Horizontal)
+        lower = self._docks_below.get(id(self.preview_dock))
+        if lower is not None:
+            self.resizeDocks([self.preview_dock, lower], list(default_preview_share(self.height())),
+                             Qt.Orientation.Vertical)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self.save_layout()
@@ -467,6 +476,7 @@ class MainWindow(QMainWindow):
         if MODEL in a and s.model_info is not None:
             self.layer_tree.set_layers(s.model_info["layers"])
             self.gallery.set_directions([])
+            self.timing_label.setText("")  # the last frame time was the previous model's
         if LAYERS in a and MODEL not in a:
             self.layer_tree.show_selected(s.layers)
             self.gallery_sub.setText("factorizing…")

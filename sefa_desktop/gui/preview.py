@@ -278,10 +278,10 @@ class PreviewPane(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(10)
-        lay.addWidget(self.image, 5)
+        lay.addWidget(self.image, 4)  # the image takes most of the spare height, the edits list the rest
         lay.addLayout(form)
         lay.addLayout(head)
-        lay.addWidget(scroll, 3)
+        lay.addWidget(scroll, 1)
         self._update_title()
         session.subscribe(self._on_session_change)
 

@@ -34,3 +34,11 @@ def default_dock_widths(width: int) -> tuple[int, int]:
     left = max(220, min(280, int(width * 0.18)))
     right = max(300, min(440, int(width * 0.26)))
     return left, right
+
+
+def default_preview_share(height: int) -> tuple[int, int]:
+    """Heights of the Preview dock and of the tabbed panes below it (Marks, Photo, Presets) for a
+    first run in a window `height` px tall: the image is what the user is editing, the panes below are
+    occasional tools, so they start at about a quarter (≥ 180 px, their controls' height)."""
+    lower = max(180, int(height * 0.25))
+    return max(0, height - lower), lower
