@@ -20,7 +20,8 @@ SQRT2 = math.sqrt(2.0)
 # Measured on a 2-core Zen 4 (bench/render.py, docs/performance.md): oneDNN's NCHW depthwise
 # convolution slows down 5–30× once a channel's plane reaches ~256² (3 channels at 1027² take 68 ms,
 # the same in bands of 64 rows 9 ms), and a dense 3×3 convolution over a 256²+ map runs 10–30 %
-# faster in bands of rows. Both are cut into bands of output rows, written into one output.
+# faster in bands of rows. Both are cut into bands of output rows, written into one output — on the
+# CPU only: a GPU runs the whole tensor at once better than many small launches.
 _BAND_MIN_SIDE = 256
 _DEPTHWISE_BAND_ELEMENTS = 1 << 19
 _DENSE_BAND_ELEMENTS = 1 << 20
@@ -64,7 +65,7 @@ def depthwise_conv2d(x: torch.Tensor, k: torch.Tensor, bias: torch.Tensor | None
     n, c, h, w = x.shape
     ph, pw = padding
     h_out = h + 2 * ph - k.shape[2] + 1
-    if min(h, w) < _BAND_MIN_SIDE or not _inference(x, k, bias):
+    if min(h, w) < _BAND_MIN_SIDE or x.device.type != "cpu" or not _inference(x, k, bias):
         return F.conv2d(x, k, bias, padding=padding, groups=c)
     rows = _band_rows(h_out, min(64, _DEPTHWISE_BAND_ELEMENTS // max(1, n * c * w)), least=4)
     return _in_row_bands(x, k.shape[2], ph, rows, lambda band: F.conv2d(band, k, bias, padding=(0, pw), groups=c))
@@ -76,7 +77,7 @@ def conv2d_banded(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
     kh = weight.shape[2]
     h_out = h + 2 * padding - kh + 1
     rows = _band_rows(h_out, _DENSE_BAND_ELEMENTS // max(1, n * c * w))
-    if min(h, w) < _BAND_MIN_SIDE or rows >= h_out or not _inference(x, weight, bias):
+    if min(h, w) < _BAND_MIN_SIDE or rows >= h_out or x.device.type != "cpu" or not _inference(x, weight, bias):
         return F.conv2d(x, weight, bias, padding=padding)
     return _in_row_bands(x, kh, padding, rows, lambda band: F.conv2d(band, weight, bias, padding=(0, padding)))
 
@@ -228,7 +229,7 @@ def modulated_conv2d(x: torch.Tensor, weight: torch.Tensor, styles: torch.Tensor
     # On small maps (≤ 64² at 512 channels) scaling the activations costs less than a new weight; on
     # big ones a folded weight per sample beats four extra passes over the batch's activations.
     big_map = x.shape[2] * x.shape[3] * (i + o * up * up) >= o * i * kh * kw
-    if n > 1 and cache is not None and big_map:
+    if n > 1 and cache is not None and big_map and x.device.type == "cpu":  # a GPU prefers one batched conv
         per_sample_noise = noise is not None and noise.ndim == 4 and noise.shape[0] == n
         return torch.cat([
             modulated_conv2d(x[j:j + 1], weight, styles[j:j + 1], demodulate, padding, up, resample_filter,
