@@ -122,3 +122,18 @@ def test_first_run_layout_gives_the_preview_image_the_height(make_window, qtbot)
     qtbot.waitUntil(lambda: w.preview_dock.height() > 1.6 * lower.height())
     image = w.preview.image
     assert image.height() >= 180 and image.height() > 2 * w.preview.edit_box.parentWidget().height()
+
+
+def test_a_layout_saved_with_other_docks_is_not_restored(make_window) -> None:
+    """A dock layout from a version whose panes were arranged differently (saved with an older layout
+    version) gives way to today's first-run layout; one saved by this version comes back."""
+    from sefa_desktop.gui.window_layout import LAYOUT_VERSION
+
+    w = make_window()
+    assert not w._layout_restored  # first run
+    w.qsettings.setValue("window/state", w.saveState(LAYOUT_VERSION - 1))
+    w.qsettings.sync()
+    assert not make_window()._layout_restored
+    w.save_layout()
+    again = make_window()
+    assert again._layout_restored

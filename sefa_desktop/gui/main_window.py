@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self.region_tool = install_region_tool(self)
         self.session.subscribe(self.render.schedule)  # last: renders see the widgets already updated
         self.resize(1400, 900)
-        restore_layout(self, self.qsettings)
+        self._layout_restored = restore_layout(self, self.qsettings)
         self._set_busy("Starting… loading the rendering engine")
 
     # -- what the controllers see (gui/export_menu.py, gui/presets_menu.py) ---------------------------------
@@ -303,7 +303,7 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._started:
             self._started = True
-            if not self.qsettings.contains("window/state"):
+            if not self._layout_restored:  # first run, or a layout from a version with other docks
                 self.first_run_layout()
             # Start after this show has been painted: the worker's first act is importing torch.
             QTimer.singleShot(0, self.worker_thread.start)

@@ -12,19 +12,27 @@ def window_settings() -> QSettings:
     return QSettings(str(settings.config_dir() / "window.ini"), QSettings.Format.IniFormat)
 
 
-def restore_layout(window: QMainWindow, qsettings: QSettings) -> None:
+# The dock arrangement's version: a layout saved by a version with another arrangement is not
+# restored (Qt refuses a state of another version), so the window starts with today's defaults
+# instead of, say, panes stacked under the preview that are tabbed now. 1 = Marks/Photo/Presets tabbed.
+LAYOUT_VERSION = 1
+
+
+def restore_layout(window: QMainWindow, qsettings: QSettings) -> bool:
+    """Geometry and docks as last saved; False when no dock layout of this version was restored."""
     # Always pass a default: a missing key would come back as an invalid QVariant (see docs/gui.md).
     geo = qsettings.value("window/geometry", QByteArray())
     state = qsettings.value("window/state", QByteArray())
     if isinstance(geo, QByteArray) and not geo.isEmpty():
         window.restoreGeometry(geo)
     if isinstance(state, QByteArray) and not state.isEmpty():
-        window.restoreState(state)
+        return bool(window.restoreState(state, LAYOUT_VERSION))
+    return False
 
 
 def save_layout(window: QMainWindow, qsettings: QSettings) -> None:
     qsettings.setValue("window/geometry", window.saveGeometry())
-    qsettings.setValue("window/state", window.saveState())
+    qsettings.setValue("window/state", window.saveState(LAYOUT_VERSION))
     qsettings.sync()
 
 
