@@ -207,13 +207,17 @@ def file_sha256(path: str | Path) -> str:
 
 
 def model_file(ref: str) -> Path | None:
-    """The weights file behind a bundled name or a path (None when it is not a single file, or the
-    reference cannot even be resolved, e.g. `~nosuchuser/m.pth`)."""
+    """The weights file behind a bundled name or a path; for a model folder (pytorch-pretrained-biggan:
+    config.json + pytorch_model.bin) the weights file inside it. None when there is none, or the
+    reference cannot even be resolved, e.g. `~nosuchuser/m.pth`."""
+    from .models.formats.biggan import WEIGHTS_NAME
     from .models.registry import resolve_bundled
 
     try:
         bundled = resolve_bundled(ref)
         path = bundled.path if bundled is not None else Path(ref).expanduser()
+        if path.is_dir():  # a BigGAN folder was a "missing" model before: its presets could not be applied
+            path = path / WEIGHTS_NAME
         return path if path.is_file() else None
     except (RuntimeError, OSError, ValueError):
         return None

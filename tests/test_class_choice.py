@@ -208,3 +208,19 @@ def test_the_class_is_kept_while_the_base_is_a_latent():
     ed.set_base(LatentBase("photo", np.zeros(16 + len(CLASS_NAMES), np.float32)))
     ed.set_class(3)
     assert s.class_index == 3  # kept for when the user goes back to a seed
+
+
+def test_a_preset_on_a_biggan_folder_finds_its_weights(biggan_dir, tmp_path):
+    import shutil
+
+    from sefa_desktop.presets import model_status
+
+    folder = shutil.copytree(biggan_dir, tmp_path / "copy")
+    ref = model_ref(str(folder))
+    assert ref.sha256  # the folder's pytorch_model.bin, hashed
+    preset = Preset(name="p", model=ref, class_index=2)
+    assert model_status(preset) == "ok"  # it was "missing": presets of BigGAN folders could not be applied
+    (folder / "pytorch_model.bin").write_bytes((folder / "pytorch_model.bin").read_bytes() + b"x")
+    assert model_status(preset) == "changed"
+    shutil.rmtree(folder)
+    assert model_status(preset) == "missing"

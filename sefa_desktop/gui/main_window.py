@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.layer_tree = LayerTree()
         self.gallery = DirectionGallery()
         self.preview = PreviewPane(self.session, self.editor)
+        self.preview.class_picker.message.connect(lambda text: self.show_status(text, 8000))
         self._build_gallery_header()
         # First run: a dismissable welcome above the gallery (gui/welcome.py, owned by packaging).
         from .welcome import install_welcome

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..session import EditSession, SessionEditor
 from ..session.state import AMPLITUDE, EDITS, LABELS, MODEL, SAMPLE, Change, Edit, SeedBase
 from ..session.state import LAYER_CHOICES as LAYER_CHOICES
+from .class_picker import ClassPicker
 
 SLIDER_STEPS = 100  # slider ticks per unit of α
 ActiveEdit = Edit  # the old name of an active edit
@@ -239,6 +240,7 @@ class PreviewPane(QWidget):
             self.noise.addItem(label, mode)
         self.noise.setToolTip("Per-pixel noise inputs of style-based generators")
         self.noise.currentIndexChanged.connect(lambda i: self.editor.set_noise(str(self.noise.itemData(i))))
+        self.class_picker = ClassPicker(session, editor, self)  # class-conditional models (BigGAN) only
 
         seed_row = QHBoxLayout()
         seed_row.setSpacing(4)
@@ -250,7 +252,16 @@ class PreviewPane(QWidget):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Seed", seed_row)
         form.addRow("Truncation ψ", self.psi)
-        form.addRow("Noise", self.noise)
+        # BigGAN has no noise inputs (its Noise box would only be disabled): the Class picker takes the
+        # Noise row's place there, so the pane is no taller and the window still fits 1000×700
+        sample_row = QHBoxLayout()
+        sample_row.setSpacing(4)
+        sample_row.addWidget(self.noise, 1)
+        sample_row.addWidget(self.class_picker, 1)
+        self.class_picker.hide()
+        self.class_picker.setMaximumHeight(self.noise.sizeHint().height())  # an editable combo is 2 px taller
+        form.addRow("Noise", sample_row)
+        self.noise_label = form.labelForField(sample_row)
 
         self.edits_title = QLabel(self)
         self.edits_title.setObjectName("sectionTitle")
@@ -328,6 +339,10 @@ class PreviewPane(QWidget):
                 self.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
             if round(self.psi.value(), 4) != s.psi:  # the range clamped ψ: the session follows
                 self.editor.session.set_sample(psi=self.psi.value())
+            classes = s.class_conditional and not s.style  # (no style-based model takes a class index yet)
+            self.noise.setVisible(not classes)
+            self.class_picker.setVisible(classes)
+            self.noise_label.setText("Class" if classes else "Noise")
         if SAMPLE in a or MODEL in a:
             with QSignalBlocker(self.seed), QSignalBlocker(self.psi), QSignalBlocker(self.noise):
                 self.seed.setValue(s.seed)
