@@ -224,3 +224,12 @@ def test_a_preset_on_a_biggan_folder_finds_its_weights(biggan_dir, tmp_path):
     assert model_status(preset) == "changed"
     shutil.rmtree(folder)
     assert model_status(preset) == "missing"
+
+
+def test_the_pickers_labels_are_the_commands_labels():
+    pytest.importorskip("pytestqt")
+    from sefa_desktop.gui.class_picker import _label
+
+    for i in range(len(CLASS_NAMES)):
+        assert _label(i, list(CLASS_NAMES)) == class_label(i, CLASS_NAMES)
+    assert _label(3, [""] * 5) == class_label(3, [""] * 5) == "3"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
-from ..models.classes import class_label, resolve_class
 from ..session import EditSession, SessionEditor
 from ..session.state import MODEL, SAMPLE, Change, SeedBase
 
@@ -59,6 +58,8 @@ class ClassPicker(QComboBox):
             return False
         if text.strip() == self.current_label():
             return True  # unchanged (leaving the box, or the completer and Enter both reporting it)
+        from ..models.classes import resolve_class  # (the models package loads torch: not at start-up)
+
         try:
             index = resolve_class(text, self.names)
         except ValueError as e:
@@ -77,7 +78,7 @@ class ClassPicker(QComboBox):
     # -- session → widget ----------------------------------------------------------------------------------
     def current_label(self) -> str:
         c = self.session.effective_class
-        return "" if c is None else class_label(c, self.names)
+        return "" if c is None else _label(c, self.names)
 
     def show_current(self) -> None:
         c = self.session.effective_class
@@ -95,10 +96,16 @@ class ClassPicker(QComboBox):
             self.names = names if len(names) == n else [""] * n
             with QSignalBlocker(self):
                 self.clear()
-                self.addItems([class_label(i, self.names) for i in range(n)])
+                self.addItems([_label(i, self.names) for i in range(n)])
         if change.aspects & {MODEL, SAMPLE}:
             latent = not isinstance(s.base, SeedBase)
             self.setEnabled(s.class_conditional and not latent)
             self.setToolTip("A given latent carries its own class: go back to a seed to choose one" if latent
                             else "The class of the sample: pick one, or type an index or any part of a name")
             self.show_current()
+
+
+def _label(index: int, names: list[str]) -> str:
+    """models.classes.class_label, without importing the models package (torch) at start-up."""
+    name = names[index] if 0 <= index < len(names) else ""
+    return f"{index}: {name}" if name else str(index)
