@@ -377,6 +377,7 @@ def big_only(sides: list[int]) -> int:
     print(f"machine: {os.cpu_count()} CPUs, worker torch threads {torch.get_num_threads()}, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     print_big(results, hb)
+    print("largest stall per phase (ms): " + ", ".join(f"{k} {v:.0f}" for k, v in hb.worst.items() if k != "done"))
     one, five, _ = os.getloadavg()
     print(f"load average after: {one:.1f} / {five:.1f}")
     return 0
