@@ -53,7 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     previous = _terminate_cleanly()
     try:
         return int(args.func(args) or 0)
-    except (CliError, ModelLoadError, DirectionFileError, WriteError, ValueError) as e:
+    except CliError as e:
+        return _fail(str(e), int(getattr(e, "status", 1)))
+    except (ModelLoadError, DirectionFileError, WriteError, ValueError) as e:
         return _fail(str(e))
     except MemoryError:
         return _fail("out of memory (the input is larger than this machine can hold, or corrupt)")
@@ -97,9 +99,9 @@ def _one_line(e: BaseException) -> str:
     return text.splitlines()[0][:300] if text else ""
 
 
-def _fail(message: str) -> int:
+def _fail(message: str, status: int = 1) -> int:
     print(f"sefa-desktop: error: {_one_line(Exception(message)) or 'failed'}", file=sys.stderr)
-    return 1
+    return status
 
 
 if __name__ == "__main__":

@@ -16,8 +16,14 @@ atomic too, and the last save wins (docs/robustness.md).
 A preset holds: the model reference (bundled name or path, plus the sha256 of the weights file to
 notice when the file changed), the chosen W+ rows, the method, named directions with α and their
 layer rows (index into the factorized set and the vector itself, so it survives a changed model),
-seeds, truncation and noise mode, and — when the base is a projected photo or an imported latent — that
-latent (`latent`: name, shape and the codes as a flat list; absent for a seed).
+seeds, truncation and noise mode, the class of a class-conditional model (`class_index`; absent = the
+model's default class), and — when the base is a projected photo or an imported latent — that latent
+(`latent`: name, shape and the codes as a flat list; absent for a seed).
+
+`class_index` was added within version 2 rather than as version 3: it is optional and absent means what
+every earlier preset meant (the default class), so older presets load unchanged, and an older app that
+reads a new preset ignores the field and still opens it (rendering the default class) instead of
+refusing it as "newer".
 
 Versions: 1 (first layout: one `seed`, edits as [index, alpha] pairs, model as a plain string) is
 migrated to 2 on load.
@@ -81,9 +87,12 @@ class Preset:
     directions_file: str | None = None
     created_at: str = field(default_factory=lambda: _now())
     latent: dict[str, Any] | None = None  # {"name", "shape", "codes"}: the base code when it is not a seed
+    class_index: int | None = None  # class-conditional models (BigGAN): the class; None = the default
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
+        if d["class_index"] is None:  # written only when chosen: files of other models stay as they were
+            del d["class_index"]
         return {"format": PRESET_FORMAT, "version": PRESET_VERSION, **d}
 
     @classmethod
@@ -101,7 +110,7 @@ class Preset:
                     edits=edits, seeds=[int(s) for s in d.get("seeds", [0])],
                     truncation=float(d.get("truncation", 1.0)), noise_mode=str(d.get("noise_mode", "const")),
                     directions_file=d.get("directions_file"), created_at=str(d.get("created_at", "")),
-                    latent=_latent(d.get("latent")))
+                    latent=_latent(d.get("latent")), class_index=_class_index(d.get("class_index")))
         except (KeyError, TypeError, ValueError) as e:
             raise PresetError(f"damaged preset ({type(e).__name__}: {e})") from None
         if not p.name:
@@ -123,6 +132,14 @@ def _latent(v: Any) -> dict[str, Any] | None:
     if size != len(codes) or not all(math.isfinite(x) for x in codes):
         raise ValueError(f"latent of shape {shape} holds {len(codes)} numbers, or non-finite ones")
     return {"name": str(v.get("name", "latent")), "shape": shape, "codes": codes}
+
+
+def _class_index(v: Any) -> int | None:
+    if v is None:
+        return None
+    if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+        raise ValueError(f"class_index {v!r} is not a class index")
+    return v
 
 
 def _int_list(v: Any) -> list[int] | None:

@@ -187,7 +187,8 @@ def image_path(seed: int | None, latent: int | None, variant: Variant, ext: str,
 def make_recipe(*, model_fingerprint: str, weights_sha256: str, directions_sha256: str | None,
                 direction_layers: Sequence[int] | None, seeds: Sequence[tuple[int, int]] | None,
                 latents: Sequence[str] | None, sweeps: Sequence[Sweep], hold: Sequence[int],
-                size: int | None, fmt: str, quality: int | None, truncation: float, noise: str) -> dict[str, Any]:
+                size: int | None, fmt: str, quality: int | None, truncation: float, noise: str,
+                class_index: int | None = None) -> dict[str, Any]:
     """Everything that decides the bytes of the images: compared when a folder is reused.
 
     Files are identified by content (sha256), not by path, so the same batch can be resumed from
@@ -208,6 +209,9 @@ def make_recipe(*, model_fingerprint: str, weights_sha256: str, directions_sha25
         "quality": quality if FORMATS[fmt] != "png" else None,
         "truncation": float(truncation),
         "noise": noise,
+        # a class-conditional model's class (None: its default); a folder made before this key existed
+        # reads as None, so it resumes under the same command
+        "class": None if class_index is None else int(class_index),
         "batch_size": 1,  # one image per forward pass: batching may change the last bits
     }
 
@@ -217,6 +221,7 @@ RECIPE_LABELS = {
     "directions_sha256": "the directions file", "direction_layers": "the directions' layers",
     "seeds": "--seeds", "latents": "--latents", "sweeps": "--sweep", "hold": "--hold", "size": "--size",
     "format": "--format", "quality": "--quality", "truncation": "--truncation", "noise": "--noise",
+    "class": "--class",
 }
 
 

@@ -38,6 +38,7 @@ class RenderSpec:
     quality: int | None
     outdir: str
     probe: str  # name of the file that tells a worker it sees the driver's OUTDIR
+    class_index: int | None = None  # the class of a class-conditional model's samples (None: its default)
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,9 @@ class Renderer:
         if self.spec.latents is not None:
             codes = torch.as_tensor(self.spec.latents[job.latent][None]).to(self.model.device)
         else:
-            codes = self.model.sample_codes(1, seed=job.seed, truncation_psi=self.spec.truncation)
+            from ..core.editing import seed_codes
+
+            codes = seed_codes(self.model, job.seed, self.spec.truncation, self.spec.class_index)
         self._base = (job.sample, codes)
         return codes
 

@@ -21,3 +21,10 @@ COMMAND_MODULES = [
 
 class CliError(Exception):
     """A user-facing failure: printed as one line, exit status 1 (raised by commands, caught in cli)."""
+
+
+class UsageError(CliError):
+    """An argument that does not fit the model (e.g. --class for a model without classes): exit status 2,
+    as argparse's own usage errors."""
+
+    status = 2

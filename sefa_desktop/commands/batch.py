@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .common import add_hold_arg
+from .common import add_class_arg, add_hold_arg
 
 
 @dataclass
@@ -52,6 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["png", "jpg", "webp"], default="png", help="image format (default png)")
     p.add_argument("--quality", type=int, default=None, metavar="Q", help="jpg/webp quality (default 95/90)")
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    add_class_arg(p)
     p.add_argument("--noise", choices=["const", "none"], default="const",
                    help="noise inputs of style models (random noise would not be reproducible)")
     p.add_argument("--engine", choices=["local", "ray"], default="local",
@@ -79,7 +80,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     from ..batch.render import RenderSpec, weights_sha256
     from ..batch.runner import run_info
     from ..models import load_model
-    from .common import hold_directions, load_directions
+    from .common import chosen_class, hold_directions, load_directions
 
     sweeps = [parse_sweep(s) for s in args.sweep]
     hold = sorted(set(args.hold or []))
@@ -114,6 +115,9 @@ def prepare(args: argparse.Namespace) -> BatchJob:
             raise BatchError("--device cuda: no CUDA GPU is available here (use --device cpu)")
 
     model = load_model(args.model, device="cpu")
+    class_index = chosen_class(args, model)
+    if class_index is not None and args.latents:
+        raise BatchError("--latents give whole codes, class included: drop --class")
     vectors: dict[int, np.ndarray] = {}
     layers = None
     dirs_sha = None
@@ -137,7 +141,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     recipe = make_recipe(model_fingerprint=model.fingerprint, weights_sha256=weights, directions_sha256=dirs_sha,
                          direction_layers=layers, seeds=seeds, latents=latent_shas, sweeps=sweeps, hold=hold,
                          size=args.size, fmt=args.format, quality=args.quality, truncation=args.truncation,
-                         noise=args.noise)
+                         noise=args.noise, class_index=class_index)
     plan = Plan(recipe)
     outdir = Path(args.output).expanduser()
     source = str(Path(args.model).expanduser().resolve()) if Path(args.model).expanduser().exists() else args.model
@@ -148,7 +152,7 @@ def prepare(args: argparse.Namespace) -> BatchJob:
     def make_engine(probe: str):
         spec = RenderSpec(model=source, weights_sha256=weights, vectors=vectors, layers=layers, latents=latent_codes,
                           truncation=args.truncation, noise=args.noise, size=args.size, fmt=plan.ext,
-                          quality=args.quality, outdir=str(outdir.resolve()), probe=probe)
+                          quality=args.quality, outdir=str(outdir.resolve()), probe=probe, class_index=class_index)
         if args.engine == "ray":
             return RayEngine(spec, args.ray_address, args.workers, args.threads or 1, device)
         devices, threads = local_devices(device, args.workers)

@@ -59,6 +59,31 @@ def add_latent_arg(p: argparse.ArgumentParser) -> None:
                    help="which code, when the latent file holds several (default 0)")
 
 
+def add_class_arg(p: argparse.ArgumentParser) -> None:
+    """--class N|NAME: the class of a class-conditional model's samples (BigGAN)."""
+    p.add_argument("--class", dest="class_", metavar="N|NAME", default=None,
+                   help="class-conditional models (BigGAN): render this class — an index, or a class name or a "
+                        "unique part of one, e.g. 'golden retriever' (default: the model's default class, 0)")
+
+
+def chosen_class(args: argparse.Namespace, model: object) -> int | None:
+    """The class index --class names for this model, None when not given. A model without classes, or
+    a class it does not have (unknown, ambiguous, out of range), is a usage error (exit status 2)."""
+    from ..models.classes import class_names, is_class_conditional, resolve_class
+    from . import UsageError
+
+    text = getattr(args, "class_", None)
+    if text is None:
+        return None
+    if not is_class_conditional(model):
+        raise UsageError(f"--class: {getattr(model, 'name', 'this model')} is not class-conditional "
+                         f"(family {getattr(model, 'family', '?')}): it has no classes to choose")
+    try:
+        return resolve_class(text, class_names(model))
+    except ValueError as e:
+        raise UsageError(f"--class: {e}") from None
+
+
 def latent_codes(args: argparse.Namespace, model: object) -> torch.Tensor | None:
     """The codes (1, *code_shape) of --latent, or None when it was not given."""
     if not getattr(args, "latent", None):
@@ -97,6 +122,7 @@ def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
     p.add_argument("--range", type=float, nargs=2, default=[-3.0, 3.0], metavar=("LO", "HI"))
     p.add_argument("--steps", type=int, default=7)
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    add_class_arg(p)
     p.add_argument("--noise", choices=["const", "random", "none"], default="const")
     p.add_argument("--size", type=int, default=None, help=size_help)
     p.add_argument("--allow-other-model", action="store_true",
@@ -106,7 +132,8 @@ def add_sweep_table_args(p: argparse.ArgumentParser, size_help: str) -> None:
 
 
 def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, list[int]]:
-    """Validate the table arguments, then load the model, its directions and the chosen indices."""
+    """Validate the table arguments, then load the model, its directions and the chosen indices
+    (`args.class_index`: the --class index, or None)."""
     from ..models import load_model
 
     if not 1 <= args.steps <= 64:
@@ -114,6 +141,7 @@ def load_sweep_table(args: argparse.Namespace) -> tuple[object, DirectionSet, li
     if args.size is not None and not 8 <= args.size <= 2048:
         raise ValueError("--size must be between 8 and 2048")
     model = load_model(args.model, device=args.device)
+    args.class_index = chosen_class(args, model)
     dirs = load_directions(args.directions, model, args.allow_other_model)
     hold = getattr(args, "hold", None) or []
     # --top K with --hold: the held directions are left out of the rows, the others fill up to K

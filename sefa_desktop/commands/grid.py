@@ -28,11 +28,13 @@ def run(args: argparse.Namespace) -> int:
     out = check_output(args.output, (".png",))
     model, dirs, indices = load_sweep_table(args)
     base = latent_codes(args, model)
+    if base is not None and args.class_index is not None:
+        raise ValueError("--latent gives the whole code, class included: drop --class")
     with Progress(out.name, unit="row", total=len(indices) * (1 if base is not None else len(args.seeds)),
                   quiet=args.quiet) as bar:
         image = render_direction_grid(model, dirs, indices, args.seeds, tuple(args.range), args.steps,
                                       truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size,
-                                      base_codes=base, progress=bar)
+                                      base_codes=base, progress=bar, class_index=args.class_index)
     save_png(image, out)
     what = "the latent" if base is not None else f"{len(args.seeds)} seed(s)"
     print(f"wrote {out} ({image.width}×{image.height}: {len(indices)} directions × {args.steps} steps, {what})")

@@ -28,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
     model, dirs, indices = load_sweep_table(args)
     with Progress(out.name, unit="row", total=len(indices) * len(args.seeds), quiet=args.quiet) as bar:
         write_direction_page(model, dirs, indices, args.seeds, tuple(args.range), args.steps, out,
-                             truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size, progress=bar)
+                             truncation_psi=args.truncation, noise_mode=args.noise, cell=args.size, progress=bar,
+                             class_index=args.class_index)
     n = len(indices) * len(args.seeds) * args.steps
     print(f"wrote {out} and {n} images in {out.stem}_files/")
     return 0

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from .common import (
+    add_class_arg,
     add_hold_arg,
     add_latent_arg,
     add_model_arg,
     check_output,
+    chosen_class,
     hold_directions,
     latent_codes,
     load_directions,
@@ -24,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     add_latent_arg(p)
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    add_class_arg(p)
     p.add_argument("--noise", choices=["const", "random", "none"], default="const")
     p.add_argument("--directions", metavar="F", help="directions file")
     p.add_argument("--edit", type=parse_edit, action="append", default=[], metavar="I=ALPHA",
@@ -36,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..core.editing import DirectionEdit, apply_edits
+    from ..core.editing import DirectionEdit, apply_edits, seed_codes
     from ..core.exports import edit_recipe, save_preview
     from ..core.imaging import to_uint8
     from ..models import load_model
@@ -45,9 +48,12 @@ def run(args: argparse.Namespace) -> int:
     if (args.edit or args.hold) and not args.directions:
         raise ValueError("--edit and --hold need --directions")
     model = load_model(args.model, device=args.device)
+    class_index = chosen_class(args, model)
     codes = latent_codes(args, model)
+    if codes is not None and class_index is not None:
+        raise ValueError("--latent gives the whole code, class included: drop --class")
     if codes is None:
-        codes = model.sample_codes(1, seed=args.seed, truncation_psi=args.truncation)
+        codes = seed_codes(model, args.seed, args.truncation, class_index)
     edits = []
     if args.directions:
         dirs = load_directions(args.directions, model, args.allow_other_model)
@@ -62,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     recipe = edit_recipe(args.model, args.seed, args.truncation, args.noise, args.directions, args.edit,
                          labels=[dirs.label(i) for i, _ in args.edit] if args.directions else None,
                          **({"hold": sorted(set(args.hold))} if args.hold else {}),
+                         **({"class": class_index} if class_index is not None else {}),
                          **({"latent": args.latent, "latent_index": args.latent_index} if args.latent else {}))
     save_preview(img, out, recipe)
     print(f"wrote {out} ({img.shape[1]}×{img.shape[0]})")

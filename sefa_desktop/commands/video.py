@@ -10,10 +10,12 @@ import argparse
 import threading
 
 from .common import (
+    add_class_arg,
     add_hold_arg,
     add_latent_arg,
     add_model_arg,
     check_output,
+    chosen_class,
     hold_directions,
     latent_codes,
     load_directions,
@@ -58,6 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--pingpong", action="store_true", help="go there and back (loops seamlessly)")
     p.add_argument("--caption", action="store_true", help="write direction name and α on each frame")
     p.add_argument("--truncation", type=float, default=1.0, metavar="PSI")
+    add_class_arg(p)
     p.add_argument("--noise", choices=["const", "random", "none"], default="const")
     p.add_argument("--codec", choices=["libx264", "mpeg4"], default=None,
                    help="MP4 codec: libx264 (H.264, default when available; GPL library) or mpeg4 (LGPL)")
@@ -80,17 +83,20 @@ def run(args: argparse.Namespace) -> int:
     if not args.keyframe and args.index is None:
         raise ValueError("give --index I (a sweep) or --keyframe steps")
     model = load_model(args.model, device=args.device)
+    class_index = chosen_class(args, model)
     dirs = load_directions(args.directions, model, args.allow_other_model)
     base = latent_codes(args, model)
     if base is not None and args.seeds:
         raise ValueError("--latent makes a video of one picture: drop --seeds")
+    if base is not None and class_index is not None:
+        raise ValueError("--latent gives the whole code, class included: drop --class")
     keyframes = args.keyframe or [{args.index: args.range[0]}, {args.index: args.range[1]}]
     moved = sorted({i for k in keyframes for i in k if 0 <= i < len(dirs)})
     dirs = hold_directions(dirs, args.hold, moved)
     spec = VideoSpec(directions=dirs, keyframes=keyframes, seeds=args.seeds or [args.seed], frames=args.frames,
                      fps=args.fps, pingpong=args.pingpong, size=args.size, caption=args.caption,
                      truncation_psi=args.truncation, noise_mode=args.noise, batch=args.batch, codec=args.codec,
-                     crf=args.crf, base_codes=base)
+                     crf=args.crf, base_codes=base, class_index=class_index)
     with Progress(out.name, unit="frame", total=spec.frames, quiet=args.quiet) as bar:
         result = export_video(model, spec, out, progress=bar, cancel=threading.Event())
     print(f"wrote {out} ({result.width}×{result.height}, {result.frames} frames at {result.fps:g} fps, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -36,6 +37,13 @@ def apply_edits(codes: torch.Tensor, edits: Sequence[DirectionEdit]) -> torch.Te
         else:
             out[:, :d] += vec
     return out
+
+
+def seed_codes(model: Any, seed: int, truncation_psi: float = 1.0, class_index: int | None = None) -> torch.Tensor:
+    """(1, *code_shape): the sample of `seed` as the app and every command draw it; `class_index` picks
+    the class of a class-conditional model (BigGAN; None = its default), other models never see it."""
+    kw = {} if class_index is None else {"c": int(class_index)}
+    return model.sample_codes(1, seed=int(seed), truncation_psi=truncation_psi, **kw)
 
 
 def alpha_steps(lo: float, hi: float, steps: int) -> list[float]:

@@ -63,6 +63,8 @@ def save_gallery_grid(model: Any, dirs: DirectionSet, indices: Sequence[int], se
     image = render_direction_grid(model, dirs, indices, seeds, alpha_range, steps, **kw)
     recipe = {"model": model_ref or getattr(model, "name", ""), "seeds": list(seeds), "indices": list(indices),
               "labels": [dirs.label(i) for i in indices], "range": list(alpha_range), "steps": steps}
+    if kw.get("class_index") is not None:
+        recipe["class"] = int(kw["class_index"])
     save_png(image, path, text={RECIPE_KEY: json.dumps(recipe)})
     return image
 
@@ -70,7 +72,8 @@ def save_gallery_grid(model: Any, dirs: DirectionSet, indices: Sequence[int], se
 def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int], seeds: Sequence[int],
                          alpha_range: tuple[float, float], steps: int, path: str | Path,
                          truncation_psi: float = 1.0, noise_mode: str = "const", cell: int | None = None,
-                         title: str | None = None, progress: Callable[[int, int], None] | None = None) -> Path:
+                         title: str | None = None, progress: Callable[[int, int], None] | None = None,
+                         class_index: int | None = None) -> Path:
     """An HTML page: one table row per (seed, direction), one column per α, each cell an image file
     in `<stem>_files/` beside the page. The folder is built aside and swapped in whole.
     `progress(rows done, rows)` after each row; an exception it raises aborts (nothing is replaced)."""
@@ -89,7 +92,7 @@ def write_direction_page(model: Any, dirs: DirectionSet, indices: Sequence[int],
     track_temp(tmp_dir)
     try:
         for seed, i, imgs in sweep_rows(model, dirs, indices, seeds, alphas, truncation_psi, noise_mode,
-                                        progress=progress):
+                                        progress=progress, class_index=class_index):
             cells = []
             for j, (a, img) in enumerate(zip(alphas, imgs, strict=True)):
                 name = f"s{seed}_d{i}_{j:02d}.png"

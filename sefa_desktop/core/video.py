@@ -32,7 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ..util.atomic import WriteError, atomic_path
 from .directions import DirectionSet
-from .editing import DirectionEdit, apply_edits
+from .editing import DirectionEdit, apply_edits, seed_codes
 from .imaging import to_uint8
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".gif", ".webp")
@@ -62,6 +62,7 @@ class VideoSpec:
     codec: str | None = None  # mp4 only: "libx264" (default when available) or "mpeg4"
     crf: int | None = None
     base_codes: torch.Tensor | None = None  # (1, *code_shape), e.g. a projected photo: replaces the seeds
+    class_index: int | None = None  # the class of a class-conditional model's samples (None = its default)
 
     def validate(self) -> None:
         if not 1 <= self.frames <= 100_000:
@@ -155,7 +156,7 @@ class FrameRenderer:
         self.width, self.height = frame_size(spec, model, even)
         # per seed, exactly as the preview and `render` draw a seed's sample
         self.base = spec.base_codes if spec.base_codes is not None else \
-            torch.cat([model.sample_codes(1, seed=s, truncation_psi=spec.truncation_psi) for s in spec.seeds])
+            torch.cat([seed_codes(model, s, spec.truncation_psi, spec.class_index) for s in spec.seeds])
         self._w_plus = self.base.ndim == 3
         default_rows = tuple(spec.directions.layers) or None
         self._rows_of = {i: spec.layers.get(i, default_rows) for kf in spec.keyframes for i in kf}

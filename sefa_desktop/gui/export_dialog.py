@@ -53,13 +53,15 @@ class VideoExportDialog(JobDialog):
 
     def __init__(self, model: ModelCopy | GanModel, dirs: DirectionSet, index: int = 0, seed: int = 0,
                  truncation_psi: float = 1.0, noise_mode: str = "const", base_edits: dict[int, float] | None = None,
-                 edit_layers: dict[int, tuple[int, ...]] | None = None, parent: QWidget | None = None) -> None:
+                 edit_layers: dict[int, tuple[int, ...]] | None = None, parent: QWidget | None = None,
+                 class_index: int | None = None, class_text: str = "") -> None:
         super().__init__(parent, describe=whole_message)  # the whole message of a failure, not its first line
         self.setObjectName("videoExportDialog")
         self.setWindowTitle("Export video")
         self.setMinimumWidth(560)
         self.model, self.dirs = model, dirs
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
+        self.class_index = class_index  # the preview's class (class-conditional models)
         self.base_edits = dict(base_edits or {})
         self.edit_layers = dict(edit_layers or {})
 
@@ -128,7 +130,8 @@ class VideoExportDialog(JobDialog):
 
         n = len(self.base_edits)
         what = f"{n} active edit{'s' if n != 1 else ''} in the preview" if n else "no active edits"
-        self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · {what} · ψ {truncation_psi:g}")
+        self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · {what} · ψ {truncation_psi:g}"
+                              + (f" · class {class_text}" if class_text else ""))
         self.summary.setObjectName("hint")
         self._lay_out(self.summary, form)
 
@@ -161,7 +164,7 @@ class VideoExportDialog(JobDialog):
             raise ValueError(f"seeds must be whole numbers, not '{self.seeds.text()}'") from None
         kw = dict(seeds=seeds, frames=self.frames.value(), fps=self.fps.value(), pingpong=self.pingpong.isChecked(),
                   size=self.size.value(), caption=self.caption.isChecked(), truncation_psi=self.truncation_psi,
-                  noise_mode=self.noise_mode, layers=dict(self.edit_layers))
+                  noise_mode=self.noise_mode, layers=dict(self.edit_layers), class_index=self.class_index)
         index, motion = int(self.direction.currentData()), self.motion.currentData()
         if motion == "edits" and self.base_edits:
             return VideoSpec(self.dirs, [{i: 0.0 for i in self.base_edits}, dict(self.base_edits)], **kw)

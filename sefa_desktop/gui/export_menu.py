@@ -157,7 +157,8 @@ class ExportController(QObject):
         seed, psi, noise = self.session.sample()
         dlg = VideoExportDialog(self.model_copy(), dirset, index=self.current_row(), seed=seed,
                                 truncation_psi=psi, noise_mode=noise, base_edits=edits, edit_layers=rows_of,
-                                parent=self.parent_widget)
+                                parent=self.parent_widget, class_index=self.session.class_index,
+                                class_text=self.session.class_text())
         dlg.lo.setValue(-self.session.amplitude)
         dlg.hi.setValue(self.session.amplitude)
         self._open(dlg)
@@ -181,7 +182,8 @@ class ExportController(QObject):
         self._open(ImageExportDialog(kind, self.model_copy(), dirset, seed=seed, truncation_psi=psi,
                                      noise_mode=noise, amplitude=self.session.amplitude,
                                      steps=self.host.thumb_steps(), model_ref=info["source"],
-                                     parent=self.parent_widget))
+                                     parent=self.parent_widget, class_index=self.session.class_index,
+                                     class_text=self.session.class_text()))
 
     def _shown(self) -> DirectionSetState:
         d = self.session.directions

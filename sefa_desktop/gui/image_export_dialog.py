@@ -47,7 +47,8 @@ class ImageExportDialog(JobDialog):
 
     def __init__(self, kind: str, model: ModelCopy | GanModel, dirs: DirectionSet, seed: int = 0,
                  truncation_psi: float = 1.0, noise_mode: str = "const", amplitude: float = 3.0, steps: int = 5,
-                 model_ref: str = "", parent: QWidget | None = None) -> None:
+                 model_ref: str = "", parent: QWidget | None = None, class_index: int | None = None,
+                 class_text: str = "") -> None:
         super().__init__(parent)
         title, self._filter, self._suffix, stem = KINDS[kind]
         self.kind = kind
@@ -56,6 +57,7 @@ class ImageExportDialog(JobDialog):
         self.setMinimumWidth(520)
         self.model, self.dirs, self.model_ref = model, dirs, model_ref
         self.truncation_psi, self.noise_mode = truncation_psi, noise_mode
+        self.class_index = class_index  # the preview's class (class-conditional models)
 
         self.count = QSpinBox()
         self.count.setRange(1, max(1, len(dirs)))
@@ -87,7 +89,7 @@ class ImageExportDialog(JobDialog):
 
         self.summary = QLabel(f"<b>{getattr(model, 'name', 'model')}</b> · rows: directions"
                               f"{' per seed' if kind == 'grid' else ' × seeds'} · columns: α steps"
-                              f" · ψ {truncation_psi:g}")
+                              f" · ψ {truncation_psi:g}" + (f" · class {class_text}" if class_text else ""))
         self.summary.setObjectName("hint")
         form = QFormLayout()
         form.addRow("Directions", self.count)
@@ -119,7 +121,7 @@ class ImageExportDialog(JobDialog):
         indices = list(range(self.count.value()))
         a, steps, cell = float(self.amplitude.value()), int(self.steps.value()), int(self.cell.value())
         model, dirs, kind = self.model, self.dirs, self.kind
-        psi, noise, ref = self.truncation_psi, self.noise_mode, self.model_ref
+        psi, noise, ref, c = self.truncation_psi, self.noise_mode, self.model_ref, self.class_index
 
         def job(progress: Progress) -> str:
             from ..core.exports import save_gallery_grid, write_direction_page
@@ -128,10 +130,11 @@ class ImageExportDialog(JobDialog):
             progress(0, len(seeds) * len(indices))
             if kind == "grid":
                 img = save_gallery_grid(m, dirs, indices, seeds, (-a, a), steps, path, model_ref=ref,
-                                        truncation_psi=psi, noise_mode=noise, cell=cell, progress=progress)
+                                        truncation_psi=psi, noise_mode=noise, cell=cell, progress=progress,
+                                        class_index=c)
                 return f"wrote {path.name}: {img.width}×{img.height}"
             write_direction_page(m, dirs, indices, seeds, (-a, a), steps, path, truncation_psi=psi,
-                                 noise_mode=noise, cell=cell, progress=progress)
+                                 noise_mode=noise, cell=cell, progress=progress, class_index=c)
             return f"wrote {path.name} and {path.stem}_files/ ({len(seeds) * len(indices) * steps} images)"
 
         return job, len(seeds) * len(indices)

@@ -129,7 +129,7 @@ class PresetsController(QObject):
                       "codes": [float(x) for x in s.base.codes.reshape(-1)]}
         return Preset(name=name, model=model_ref(info["source"]), layers=list(d.layers), edits=edits,
                       seeds=[seed], truncation=psi, noise_mode=noise, directions_file=d.source or None,
-                      latent=latent)
+                      latent=latent, class_index=s.class_index if s.class_conditional else None)
 
     def save_current(self, name: str) -> bool:
         try:
@@ -270,8 +270,15 @@ class PresetsController(QObject):
         if preset.latent is not None:
             base = LatentBase(preset.latent["name"],
                               np.asarray(preset.latent["codes"], np.float32).reshape(preset.latent["shape"]))
-        self.host.editor.apply_setup(base, psi, noise, edits, f"Apply preset '{preset.name}'")
+        # The saved class where this model has it; a preset without one shows the model's default class.
+        c = preset.class_index
+        n_classes = int(s.model_info.get("num_classes", 0)) if s.class_conditional else 0
+        class_index = c if c is not None and c < n_classes else None
+        self.host.editor.apply_setup(base, psi, noise, edits, f"Apply preset '{preset.name}'",
+                                     class_index=class_index)
         note = f" ({skipped} edit(s) did not fit this model)" if skipped else ""
+        if c is not None and class_index is None:
+            note += f" (its class {c} does not exist in this model)"
         self.host.show_status(f"Applied preset '{preset.name}'{note}", 6000)
         if skipped:
             self.host.show_error(f"Preset '{preset.name}': {skipped} edit(s) did not fit this model and were "

@@ -281,7 +281,8 @@ class RegionController(QObject):
             if sample.latent is not None:
                 base = torch.from_numpy(np.array(sample.latent, np.float32))[None].to(model.device)
             else:
-                base = model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi)
+                base = model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi,
+                                          **({} if sample.class_index is None else {"c": sample.class_index}))
             # at the image on show: the sample with the active edits
             codes = apply_edits(base, [DirectionEdit(fit_to_code(v, base.shape[-1]), a, r) for v, a, r in edits])
             try:

@@ -103,7 +103,7 @@ class RenderClient(QObject):
         s = self.session
         if isinstance(s.base, LatentBase):
             return SampleSpec(0, s.psi, s.noise, latent=s.base.codes, latent_key=s.base.key)
-        return SampleSpec(s.seed, s.psi, s.noise)
+        return SampleSpec(s.seed, s.psi, s.noise, class_index=s.class_index)
 
     def _holds(self) -> tuple[np.ndarray, ...]:
         return tuple(self.session.held_vectors())

@@ -29,17 +29,27 @@ class EditSpec:
 @dataclass(frozen=True, eq=False)
 class SampleSpec:
     """The base code and how it is rendered. `latent` (the code itself, e.g. a projected photo) replaces
-    the seed's sample when given; `latent_key` identifies it for caching."""
+    the seed's sample when given; `latent_key` identifies it for caching. `class_index`: the class a
+    class-conditional model (BigGAN) renders the seed's sample as; None = the model's default class."""
 
     seed: int = 0
     psi: float = 1.0
     noise: str = "const"
     latent: np.ndarray | None = None
     latent_key: str = ""
+    class_index: int | None = None
 
     @property
     def key(self) -> tuple:
-        return (self.latent_key if self.latent is not None else self.seed, self.psi, self.noise)
+        """Identifies the image: caches (base codes, thumbnails, drafts) never mix two samples."""
+        return self.code_key + (self.noise,)
+
+    @property
+    def code_key(self) -> tuple:
+        """Identifies the base code (the noise mode does not change it)."""
+        if self.latent is not None:  # a given code carries its own class
+            return (self.latent_key, self.psi, None)
+        return (self.seed, self.psi, self.class_index)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SampleSpec) and other.key == self.key

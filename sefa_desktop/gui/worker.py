@@ -296,7 +296,7 @@ class RenderWorker(QObject):
             num_layers=int(model.num_layers), edit_space=str(getattr(model, "edit_space", "z")),
             latent_dim=int(getattr(model, "latent_dim", 0) or model.w_dim or model.z_dim),  # a direction's length
             layers=[(int(li.index), str(li.name), int(li.resolution)) for li in model.layers],
-            device=self.device)
+            device=self.device, **_class_info(model))
 
     def _do_factorize(self, gen: int, req: FactorizeRequest) -> None:
         if req.model_gen != self.model_gen or self.model is None:
@@ -362,7 +362,7 @@ class RenderWorker(QObject):
 
     # -- rendering ----------------------------------------------------------------------------------
     def _base_codes(self, sample: SampleSpec) -> torch.Tensor:
-        key = (self.model_gen, sample.key[:2], self.device)
+        key = (self.model_gen, sample.code_key, self.device)
         if key not in self._base_cache:
             if len(self._base_cache) > 64:
                 self._base_cache.clear()
@@ -371,7 +371,8 @@ class RenderWorker(QObject):
 
                 codes = torch.from_numpy(np.array(sample.latent, np.float32))[None].to(self.model.device)
             elif hasattr(self.model, "sample_codes"):  # each family truncates its own way (BigGAN: in z)
-                codes = self.model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi)
+                codes = self.model.sample_codes(1, seed=sample.seed, truncation_psi=sample.psi,
+                                                **_class_kw(sample))
             else:
                 z = self.model.sample_z(1, seed=sample.seed).to(self.model.device)
                 codes = self.model.codes(z, truncation_psi=sample.psi)
@@ -478,6 +479,21 @@ class RenderWorker(QObject):
         else:
             self.prefix_hits += 1
         return model.synthesize_from(prefix, codes, max_resolution=max_res)
+
+
+def _class_info(model: Any) -> dict[str, Any]:
+    """What the class picker needs: whether the model takes a class, how many, their names."""
+    from ..models.classes import class_names, is_class_conditional
+
+    if not is_class_conditional(model):
+        return dict(class_conditional=False, num_classes=int(getattr(model, "num_classes", 0) or 0), class_names=[])
+    return dict(class_conditional=True, num_classes=int(model.num_classes), class_names=class_names(model),
+                default_class=int(getattr(model, "default_class", 0)))
+
+
+def _class_kw(sample: SampleSpec) -> dict[str, Any]:
+    """`c=` for sample_codes when a class was chosen; nothing otherwise (other families never see it)."""
+    return {} if sample.class_index is None else {"c": int(sample.class_index)}
 
 
 def _accepts(fn: Callable[..., Any], name: str) -> bool:

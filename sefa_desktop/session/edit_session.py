@@ -2,9 +2,10 @@
 
 The model (its description; the model object itself lives with the render worker), the chosen W+
 rows, the direction sets, the active edits, pinned directions, per-direction labels, the base code
-(a seed or a given latent), ψ, the noise mode and the gallery's α range. Widgets observe it
-(`subscribe`) and show it; they never hold the truth. Every setter here notifies and records no
-history: undoable user actions go through session/editor.py, which wraps these setters in commands.
+(a seed or a given latent), ψ, the noise mode, the class of a class-conditional model and the
+gallery's α range. Widgets observe it (`subscribe`) and show it; they never hold the truth. Every
+setter here notifies and records no history: undoable user actions go through session/editor.py,
+which wraps these setters in commands.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .state import (
     DIRECTIONS,
     EDITS,
     HOLDS,
+    KEEP,
     LABELS,
     LAYERS,
     MODEL,
@@ -47,6 +49,9 @@ class EditSession:
         self.base: BaseCode = SeedBase(0)
         self.psi = 1.0
         self.noise = "const"
+        # The class a class-conditional model (BigGAN) renders a seed's sample as; None = the model's
+        # default class. A given latent carries its own class in its code and ignores this.
+        self.class_index: int | None = None
         self.amplitude = 3.0
         self._next_set_id = 0
         self._observers: list[Observer] = []
@@ -125,6 +130,7 @@ class EditSession:
         self.active_kind = ""
         self.edits = ()
         self.holds = ()
+        self.class_index = None  # class indices mean nothing to another model
         self._notify(MODEL, LAYERS, DIRECTIONS, EDITS, HOLDS, SAMPLE)
 
     def set_layers(self, rows: Iterable[int]) -> None:
@@ -208,8 +214,36 @@ class EditSession:
         self.holds = tuple((int(s), int(r)) for s, r in holds)
         self._notify(HOLDS)
 
-    def set_sample(self, base: BaseCode | None = None, psi: float | None = None, noise: str | None = None) -> None:
+    @property
+    def class_conditional(self) -> bool:
+        """Can the user choose the class the model renders (BigGAN)?"""
+        return bool((self.model_info or {}).get("class_conditional"))
+
+    @property
+    def effective_class(self) -> int | None:
+        """The class the model renders a seed as (the chosen one, else its default); None: no classes."""
+        if not self.class_conditional:
+            return None
+        return self.class_index if self.class_index is not None else int(self.model_info.get("default_class", 0))
+
+    def class_text(self) -> str:
+        """"207: golden retriever" for the class a seed renders as; "" for a model without classes."""
+        from ..models.classes import class_label
+
+        c = self.effective_class
+        return "" if c is None else class_label(c, (self.model_info or {}).get("class_names") or [])
+
+    def set_sample(self, base: BaseCode | None = None, psi: float | None = None, noise: str | None = None,
+                   class_index: int | None = KEEP) -> None:
+        """Change any of the sample's values (None: unchanged; for `class_index` None is the model's
+        default class and KEEP leaves it unchanged)."""
         changed = False
+        if class_index is not KEEP:
+            class_index = None if class_index is None else int(class_index)
+            if class_index is not None and not 0 <= class_index < int((self.model_info or {}).get("num_classes", 0)):
+                raise ValueError(f"class {class_index} is out of range for this model")
+            if class_index != self.class_index:
+                self.class_index, changed = class_index, True
         if base is not None and base != self.base:
             self.base, changed = base, True
         if psi is not None and round(float(psi), 4) != self.psi:

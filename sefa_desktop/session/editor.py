@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from .edit_session import EditSession
 from .history import Command, History
-from .state import BaseCode, Edit, SeedBase
+from .state import KEEP, BaseCode, Edit, SeedBase
 
 
 class SessionEditor:
@@ -76,11 +76,12 @@ class SessionEditor:
 
     # -- sample ---------------------------------------------------------------------------------------
     def _sample_command(self, text: str, base: BaseCode | None = None, psi: float | None = None,
-                        noise: str | None = None) -> None:
+                        noise: str | None = None, class_index: int | None = KEEP) -> None:
         s = self.session
-        old = (s.base, s.psi, s.noise)
+        old = (s.base, s.psi, s.noise, s.class_index)
         new = (base if base is not None else s.base, round(float(psi), 4) if psi is not None else s.psi,
-               noise if noise is not None else s.noise)
+               noise if noise is not None else s.noise,
+               s.class_index if class_index is KEEP else None if class_index is None else int(class_index))
         if new == old:
             return
         self.history.push(Command(text, redo=lambda: s.set_sample(*new), undo=lambda: s.set_sample(*old)))
@@ -97,17 +98,24 @@ class SessionEditor:
     def set_noise(self, noise: str) -> None:
         self._sample_command("Change noise", noise=noise)
 
-    def apply_setup(self, base: BaseCode, psi: float | None, noise: str | None, edits: Iterable[Edit],
-                    text: str) -> None:
-        """Sample and edits at once (a preset): one undo step."""
+    def set_class(self, class_index: int | None) -> None:
+        """The class a class-conditional model renders (None: its default). Out of range: ValueError."""
         s = self.session
-        old = (s.base, s.psi, s.noise, s.edits)
+        if class_index is not None and not 0 <= int(class_index) < int((s.model_info or {}).get("num_classes", 0)):
+            raise ValueError(f"class {class_index} is out of range for this model")
+        self._sample_command("Change class", class_index=class_index)
+
+    def apply_setup(self, base: BaseCode, psi: float | None, noise: str | None, edits: Iterable[Edit],
+                    text: str, class_index: int | None = KEEP) -> None:
+        """Sample and edits at once (a preset): one undo step. `class_index` KEEP leaves the class."""
+        s = self.session
+        old = (s.base, s.psi, s.noise, s.class_index, s.edits)
         new = (base, s.psi if psi is None else round(float(psi), 4), s.noise if noise is None else noise,
-               tuple(edits))
+               s.class_index if class_index is KEEP else class_index, tuple(edits))
 
         def put(value: tuple) -> None:
-            s.set_sample(*value[:3])
-            s.set_edits(value[3])
+            s.set_sample(*value[:4])
+            s.set_edits(value[4])
 
         self.history.push(Command(text, redo=lambda: put(new), undo=lambda: put(old)))
 

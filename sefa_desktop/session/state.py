@@ -21,10 +21,20 @@ DIRECTIONS = "directions"  # a direction set was added or made active
 LABELS = "labels"  # a direction was renamed
 EDITS = "edits"  # active edits: added, removed, α, rows
 HOLDS = "holds"  # pinned directions
-SAMPLE = "sample"  # the base code, ψ or the noise mode
+SAMPLE = "sample"  # the base code, ψ, the noise mode or the class
 AMPLITUDE = "amplitude"  # the α range of the gallery's strips
 
 LAYER_CHOICES = ("selected", "all", "coarse", "middle", "fine")
+
+
+class _Keep:
+    """`KEEP`: "leave this value as it is" where None is a value of its own (the class: None = default)."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Any = _Keep()
 
 
 @dataclass(frozen=True)

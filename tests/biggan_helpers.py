@@ -1,0 +1,46 @@
+"""A small random BigGAN-deep in the pytorch-pretrained-biggan layout (config.json + pytorch_model.bin)
+with named classes, for the class-choice tests: no download, a few hundred kB, renders 32×32 in ms."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from sefa_desktop.models.nets.biggan import BigGANConfig, BigGANNet
+
+CLASS_NAMES = ("tench", "goldfish", "golden retriever", "Labrador retriever", "tabby cat", "tiger cat",
+               "volcano", "daisy")
+CONFIG = {"output_dim": 32, "z_dim": 16, "channel_width": 4, "num_classes": len(CLASS_NAMES),
+          "layers": [[False, 16, 16], [True, 16, 8], [True, 8, 4], [False, 4, 2], [True, 2, 1]],
+          "attention_layer_position": 2, "eps": 1e-4, "n_stats": 51}
+
+
+def make_biggan(folder: Path, seed: int = 0, names: bool = True) -> Path:
+    """Write a random class-conditional BigGAN into `folder` (created) and return the folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cfg_json = dict(CONFIG, **({"class_names": list(CLASS_NAMES)} if names else {}))
+    net = BigGANNet(BigGANConfig.from_json(cfg_json))
+    gen = torch.Generator().manual_seed(seed)
+    state = net.state_dict()
+    for key, t in state.items():
+        if key.endswith("running_vars"):
+            t.copy_(0.5 + torch.rand(t.shape, generator=gen))
+        elif key.endswith("running_means"):
+            t.copy_(0.1 * torch.randn(t.shape, generator=gen))
+        elif key.endswith("gamma"):
+            t.fill_(0.5)
+        elif not key.endswith(("weight_u", "weight_v")):
+            t.copy_(torch.randn(t.shape, generator=gen) * (1.0 if key == "embeddings.weight" else 0.1))
+    # Spectral norm as stored: v a unit vector, u = W v / |W v|, so σ = u·(W v) = |W v| > 0.
+    for key in [k for k in state if k.endswith("weight_orig")]:
+        w = state[key].reshape(state[key].shape[0], -1)
+        v = torch.randn(w.shape[1], generator=gen)
+        v /= v.norm()
+        wv = w @ v
+        state[key.replace("weight_orig", "weight_v")].copy_(v)
+        state[key.replace("weight_orig", "weight_u")].copy_(wv / wv.norm())
+    torch.save(state, folder / "pytorch_model.bin")
+    (folder / "config.json").write_text(json.dumps(cfg_json), encoding="utf-8")
+    return folder
