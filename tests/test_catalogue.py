@@ -54,8 +54,23 @@ def test_all_entries_load_with_unique_names_and_valid_families():
     assert len(genforce) == EXPECTED_GENFORCE and len(nvidia) >= EXPECTED_NVIDIA
     assert "stylegan_animeface512" in names and "stylegan3-r-ffhq-1024x1024" in names
     for e in cat:
-        assert e.urls and e.filename.startswith(e.name) and e.dataset and e.resolution
-        assert e.sha256 is None or len(e.sha256) == 64
+        assert e.filename.startswith(e.name) and e.dataset and e.resolution
+        assert e.parts() and all(f.urls and (f.sha256 is None or len(f.sha256) == 64) for f in e.parts())
+        assert bool(e.urls) != e.is_multi_file  # a multi-file entry's URLs are per file
+
+
+def test_every_multifile_source_row_is_in_the_catalogue():
+    """tools/catalogue-multifile-sources.tsv (one row per file) → entries whose files keep the table's order."""
+    with open(REPO / "tools" / "catalogue-multifile-sources.tsv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    assert len(rows) == 6
+    cat = load_catalogue()
+    for row in rows:
+        e = cat.require(row["name"])
+        assert (e.family, e.format, e.resolution) == (row["family"], row["format"], int(row["resolution"]))
+        f = next(x for x in e.files if x.filename == row["file"])
+        assert f.urls == (row["url"],) and f.format == row["file_format"]
+    assert len({r["name"] for r in rows}) == 3
 
 
 def test_every_source_row_is_in_the_catalogue_unchanged():

@@ -9,6 +9,11 @@ comments): the dataset of each model, its licence as stated upstream, the source
 more StyleGAN2-ADA pickles listed in the stylegan2-ada-pytorch data-repository table.
 Nothing else is filled in: sizes and sha256 stay null until someone measures them (the app
 records the observed sha256 of every download in its cache).
+
+Second input: `tools/catalogue-multifile-sources.tsv` (in this repository, one row per file) — the
+entries made of several files saved in one folder: the three BigGAN-deep models, each `config.json` +
+`pytorch_model.bin` in the pytorch-pretrained-BigGAN layout. They live here, not in the shared table,
+because ../shared is read-only for this project and its table has one URL per row (one file per entry).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TSV = ROOT.parent / "shared" / "notes" / "catalogue-sources.tsv"
 FALLBACK_TSV = Path("/work/shared/notes/catalogue-sources.tsv")
 OUT = ROOT / "resources" / "catalogue.json"
+MULTIFILE_TSV = Path(__file__).resolve().parent / "catalogue-multifile-sources.tsv"
 
 # Licences exactly as the upstream READMEs state them (read via the project's search tool):
 # - PGGAN (tkarras/progressive_growing_of_gans README): "All the material, including source code, is
@@ -63,7 +69,7 @@ NAMED = {
     "metfacesu": "MetFaces-U (unaligned)", "afhqv2": "AFHQv2", "afhqcat": "AFHQ cat", "afhqdog": "AFHQ dog",
     "afhqwild": "AFHQ wild", "brecahad": "BreCaHAD", "cifar10": "CIFAR-10", "lsundog": "LSUN dog",
     "church": "LSUN church outdoor", "apartment": "LSUN indoor scene mixture (apartment)",
-    "celeba_partial": "CelebA (faces not fully aligned)",
+    "celeba_partial": "CelebA (faces not fully aligned)", "imagenet": "ImageNet",
 }
 
 EXT = {"genforce-pth": ".pth", "nvidia-pkl": ".pkl"}
@@ -163,7 +169,52 @@ CLIP_ENTRY = {
 }
 
 
-def build(tsv: Path) -> dict:
+# BigGAN-deep (tools/catalogue-multifile-sources.tsv). Read via the project's search tool:
+# - huggingface/pytorch-pretrained-BigGAN README: "an op-for-op PyTorch reimplementation of DeepMind's
+#   BigGAN model with the pre-trained weights from DeepMind", "provided with the pretrained 128x128, 256x256
+#   and 512x512 models by DeepMind" (linking tfhub.dev/deepmind/biggan-deep-128/1), converted by its
+#   scripts from the TF-Hub modules; the weight dumps are 201 MB, 224 MB and 225 MB; 1000 classes. The
+#   README states no licence for the weights. Its LICENSE is MIT, "Copyright (c) 2019 Thomas Wolf", for
+#   "this software and associated documentation files" — the code, not DeepMind's weights.
+# - TF-Hub model pages (tensorflow/tfhub.dev assets/docs/deepmind/models/biggan-deep-{128,256,512}/1.md):
+#   "BigGAN-deep image generator trained on NxN ImageNet", dataset imagenet-ilsvrc-2012-cls; no `license`
+#   tag and no licence text.
+# So the licence is not stated anywhere we could read: null (shown as "unknown"), with the facts in notes.
+# (A third-party Hugging Face model card, Jezia/pytorch-pretrained-BigGAN, tags itself apache-2.0; it is
+# not the publisher and holds no weights, so it is not used.)
+BIGGAN_PAGE = "https://github.com/huggingface/pytorch-pretrained-BigGAN"
+BIGGAN_MB = {128: 201, 256: 224, 512: 225}   # the README's "model dump weights" sizes (not exact bytes)
+
+
+def _biggan_notes(res: int) -> str:
+    return (f"BigGAN-deep {res}x{res} by DeepMind, 1000 ImageNet classes (TF-Hub module "
+            f"deepmind/biggan-deep-{res}/1), converted to PyTorch by pytorch-pretrained-BigGAN; saved as a "
+            f"folder of config.json + pytorch_model.bin (weights about {BIGGAN_MB[res]} MB per that README); "
+            "licence of the weights not stated: the TF-Hub page names none and the converter's MIT licence "
+            "covers its code")
+
+
+def _multifile(tsv: Path) -> list[dict]:
+    """Entries of several files (one row per file, grouped by name in the table's order)."""
+    entries: dict[str, dict] = {}
+    with open(tsv, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            name, res = row["name"], int(row["resolution"])
+            if name not in entries:
+                if row["family"] != "biggan":
+                    raise SystemExit(f"{name}: only BigGAN folders are described here (family {row['family']})")
+                entries[name] = {
+                    "name": name, "family": row["family"], "format": row["format"],
+                    "dataset": _dataset(row["dataset"]), "resolution": res, "filename": name,
+                    "size": None, "sha256": None, "licence": None, "licence_url": None,
+                    "source": row["source"], "source_page": BIGGAN_PAGE,
+                    "notes": _biggan_notes(res), "files": []}
+            entries[name]["files"].append({"filename": row["file"], "format": row["file_format"],
+                                           "urls": [row["url"]], "size": None, "sha256": None})
+    return list(entries.values())
+
+
+def build(tsv: Path, multifile_tsv: Path = MULTIFILE_TSV) -> dict:
     entries = []
     with open(tsv, newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f, delimiter="\t"):
@@ -191,6 +242,7 @@ def build(tsv: Path) -> dict:
             "urls": [f"https://nvlabs-fi-cdn.nvidia.com/stylegan2-ada-pytorch/pretrained/{key}.pkl"],
             "notes": f"{note}; published as {key}.pkl",
         })
+    entries += _multifile(multifile_tsv)
     entries.append(CLIP_ENTRY)
     entries += [dict(e) for e in PERCEPTUAL]
     return {"version": 1,

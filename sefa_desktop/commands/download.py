@@ -16,7 +16,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "sha256 when known) and print its path.")
     p.add_argument("name", metavar="NAME", help="catalogue entry name, e.g. stylegan3-r-ffhq-1024x1024")
     p.add_argument("--dir", type=Path, default=None, help="download into this folder instead of the cache")
-    p.add_argument("--force", action="store_true", help="download again even if the file is present")
+    p.add_argument("--force", action="store_true", help="download again even if the file (or folder) is present")
     p.add_argument("--verify", action="store_true",
                    help="re-check a downloaded file: its sha256 against the catalogue's or the one recorded "
                         "at its first download, and that it still opens; downloads nothing")
@@ -37,8 +37,14 @@ def run(args: argparse.Namespace) -> int:
             result = verify_entry(entry, args.dir)
         except DownloadError as e:
             raise CliError(str(e)) from None
-        print(f"{entry.name}: OK (sha256 {result.sha256}, {result.size} bytes, opens as {entry.family})",
-              file=sys.stderr)
+        if result.files:  # a multi-file entry: each file's checksum, then the set
+            for f in result.files:
+                print(f"{entry.name}/{f.path.name}: sha256 {f.sha256}, {f.size} bytes", file=sys.stderr)
+            print(f"{entry.name}: OK ({len(result.files)} files, {result.size} bytes, opens as {entry.family})",
+                  file=sys.stderr)
+        else:
+            print(f"{entry.name}: OK (sha256 {result.sha256}, {result.size} bytes, opens as {entry.family})",
+                  file=sys.stderr)
         print(result.path)
         return 0
     if args.retries < 1 or args.timeout <= 0:
@@ -53,7 +59,10 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(str(e)) from None
     if result.fetched == 0 and result.resumed_from == result.size:
         print(f"{entry.name}: already downloaded", file=sys.stderr)
-    elif not result.verified:
-        print(f"{entry.name}: sha256 {result.sha256} (no published checksum; recorded)", file=sys.stderr)
+    else:
+        for f in result.files or (result,):
+            if not f.verified:
+                label = f"{entry.name}/{f.path.name}" if result.files else entry.name
+                print(f"{label}: sha256 {f.sha256} (no published checksum; recorded)", file=sys.stderr)
     print(result.path)
     return 0

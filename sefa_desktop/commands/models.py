@@ -42,6 +42,6 @@ def run_catalog() -> int:
         for e in entries:
             res = f"{e.resolution}px" if e.resolution else "?"
             mark = "  [downloaded]" if e.is_present(folder) else ""
-            print(f"  {e.name:34s} {family:10s} {res:>6s} {format_size(e.size):>9s}  {e.dataset or '?'}{mark}")
+            print(f"  {e.name:34s} {family:10s} {res:>6s} {format_size(e.download_size):>9s}  {e.dataset or '?'}{mark}")
     print(f"{len(cat)} models; download with `sefa-desktop download NAME` into {folder}")
     return 0

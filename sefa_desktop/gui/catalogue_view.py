@@ -37,6 +37,15 @@ OPTIONAL_COLUMNS = (3, 2, 1, 4)
 OFFLINE = "you appear to be offline"
 
 
+def _files_tip(e: CatalogueEntry) -> str:
+    """The checksum line of a tooltip; a multi-file entry lists its files (saved in one folder)."""
+    if not e.is_multi_file:
+        return f"sha256 {e.sha256}" if e.sha256 else "sha256 not published"
+    names = ", ".join(f.filename for f in e.files)
+    known = "sha256 published" if all(f.sha256 for f in e.files) else "sha256 not published"
+    return f"{len(e.files)} files in the folder {e.filename}/: {names} ({known})"
+
+
 class _CountingProxy(QSortFilterProxyModel):
     """Filters recursively and labels family and dataset rows with how many models the filter shows:
     "stylegan (3 of 21)" while filtering, "stylegan (21)" without a filter."""
@@ -294,11 +303,10 @@ class CatalogueView(QWidget):
                     by_dataset[ds_name] = ds_item
                     fam_item.appendRow([ds_item] + [self._plain("") for _ in COLUMNS[1:]])
                 row = [self._plain(e.name), self._plain(f"{e.resolution} px" if e.resolution else "?"),
-                       self._plain(format_size(e.size)), self._plain(e.licence or "unknown"),
+                       self._plain(format_size(e.download_size)), self._plain(e.licence or "unknown"),
                        self._plain("downloaded" if e.is_present(folder) else "")]
                 row[0].setData(e.name, NAME_ROLE)
-                tip = "\n".join(x for x in (e.dataset, e.source, e.source_page, e.notes,
-                                            f"sha256 {e.sha256}" if e.sha256 else "sha256 not published") if x)
+                tip = "\n".join(x for x in (e.dataset, e.source, e.source_page, e.notes, _files_tip(e)) if x)
                 for it in row:
                     it.setToolTip(tip)
                 if e.licence_url:
@@ -371,7 +379,9 @@ class CatalogueView(QWidget):
             return
         row = self._items.get(entry.name)
         status = row[4].text() if row else ""
-        facts = [f"{entry.resolution} px" if entry.resolution else "", format_size(entry.size) if entry.size else "",
+        size = entry.download_size
+        files = f"{len(entry.files)} files" if entry.is_multi_file else ""
+        facts = [f"{entry.resolution} px" if entry.resolution else "", files, format_size(size) if size else "",
                  f"licence {entry.licence}" if entry.licence else "licence unknown", status]
         self.details_label.setText(f"<b>{entry.name}</b> · " + " · ".join(f for f in facts if f))
         self.details_label.setToolTip(row[0].toolTip() if row else "")

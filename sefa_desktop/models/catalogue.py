@@ -32,6 +32,22 @@ class CatalogueError(ValueError):
 
 
 @dataclass(frozen=True)
+class CatalogueFile:
+    """One file of a download: where it is saved, its mirrors, and what is known about it.
+
+    A single-file entry has one (its own `filename`, `urls`, `size`, `sha256`); a multi-file entry lists
+    its files in `files`, all saved in one folder named by the entry's `filename`. `format` says what
+    the file must be: a checkpoint format of FORMAT_CONTAINERS, or "json" for a small JSON object
+    (a config), the only text a download may be."""
+
+    filename: str
+    urls: tuple[str, ...]
+    size: int | None = None
+    sha256: str | None = None
+    format: str = ""
+
+
+@dataclass(frozen=True)
 class CatalogueEntry:
     name: str
     family: str
@@ -47,13 +63,36 @@ class CatalogueEntry:
     source: str | None = None
     source_page: str | None = None
     notes: str = ""
+    files: tuple[CatalogueFile, ...] = ()   # non-empty: a multi-file entry saved in the folder `filename`
+
+    @property
+    def is_multi_file(self) -> bool:
+        return bool(self.files)
+
+    def parts(self) -> tuple[CatalogueFile, ...]:
+        """The files to download: `files`, or the entry's own single file."""
+        if self.files:
+            return self.files
+        return (CatalogueFile(self.filename, self.urls, self.size, self.sha256, self.format),)
+
+    @property
+    def download_size(self) -> int | None:
+        """Bytes to download when every file's size is known, else None."""
+        sizes = [f.size for f in self.parts()]
+        return None if any(s is None for s in sizes) else sum(s for s in sizes if s is not None)
 
     def local_path(self, folder: Path | None = None) -> Path:
-        """Where the downloaded file lives (present or not)."""
+        """Where the download lives (present or not): the file, or a multi-file entry's folder."""
         return (folder if folder is not None else models_cache_dir()) / self.filename
 
+    def part_paths(self, folder: Path | None = None) -> list[Path]:
+        """Where each downloaded file lives."""
+        base = self.local_path(folder)
+        return [base / f.filename for f in self.files] if self.files else [base]
+
     def is_present(self, folder: Path | None = None) -> bool:
-        return self.local_path(folder).is_file()
+        """Downloaded: the file, or every file of a multi-file entry (its folder appears only complete)."""
+        return all(p.is_file() for p in self.part_paths(folder))
 
     def matches(self, text: str) -> bool:
         """Case-insensitive substring search over the fields a user would type."""
@@ -226,26 +265,74 @@ def parse_entry(raw: Any, where: str = "catalogue entry") -> CatalogueEntry:
     family = text("family", required=True)
     if family not in FAMILIES:
         raise CatalogueError(f"{where}: unknown family '{family}' (known: {', '.join(FAMILIES)})")
-    urls = raw.get("urls")
+    filename = _plain_filename(raw.get("filename"), where)
+    files = _parse_files(raw.get("files"), where)
+    if files:
+        # a multi-file entry: what is known about each file is in `files`, never at the top level
+        for key in ("urls", "size", "sha256"):
+            if raw.get(key) not in (None, []):
+                raise CatalogueError(f"{where}: '{key}' belongs in each of 'files' for a multi-file entry")
+        urls: tuple[str, ...] = ()
+        size, sha = None, None
+    else:
+        urls = _parse_urls(raw.get("urls"), where)
+        size, sha = count("size", 0), _parse_sha(raw.get("sha256"), where)
+    return CatalogueEntry(
+        name=name, family=family, format=text("format", required=True) or "", urls=urls,
+        filename=filename, dataset=text("dataset"), resolution=count("resolution", 1),
+        size=size, sha256=sha, licence=text("licence"), licence_url=text("licence_url"),
+        source=text("source"), source_page=text("source_page"), notes=text("notes") or "", files=files)
+
+
+def _plain_filename(v: Any, where: str, key: str = "filename") -> str:
+    """A name in one folder: no path separators, not hidden, not a download's partial file."""
+    if not isinstance(v, str) or not v:
+        raise CatalogueError(f"{where}: '{key}' must be a non-empty string")
+    if "/" in v or "\\" in v or v.startswith(".") or v.endswith((".part", ".part.json")) or v in ("..", "."):
+        raise CatalogueError(f"{where}: bad '{key}' {v!r}")
+    return v
+
+
+def _parse_urls(urls: Any, where: str) -> tuple[str, ...]:
     if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
         raise CatalogueError(f"{where}: 'urls' must be a non-empty list of strings")
     for u in urls:
         parts = urlsplit(u)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise CatalogueError(f"{where}: not an http(s) URL: {u}")
-    filename = text("filename", required=True) or ""
-    if "/" in filename or "\\" in filename or filename.startswith(".") or filename.endswith(".part"):
-        raise CatalogueError(f"{where}: bad 'filename' {filename!r}")
-    sha = text("sha256")
-    if sha is not None:
-        sha = sha.lower()
-        if not _SHA_RE.match(sha):
-            raise CatalogueError(f"{where}: 'sha256' must be 64 hex digits or null")
-    return CatalogueEntry(
-        name=name, family=family, format=text("format", required=True) or "", urls=tuple(urls),
-        filename=filename, dataset=text("dataset"), resolution=count("resolution", 1),
-        size=count("size", 0), sha256=sha, licence=text("licence"), licence_url=text("licence_url"),
-        source=text("source"), source_page=text("source_page"), notes=text("notes") or "")
+    return tuple(urls)
+
+
+def _parse_sha(sha: Any, where: str) -> str | None:
+    if sha is None:
+        return None
+    if not isinstance(sha, str) or not _SHA_RE.match(sha.lower()):
+        raise CatalogueError(f"{where}: 'sha256' must be 64 hex digits or null")
+    return sha.lower()
+
+
+def _parse_files(raw: Any, where: str) -> tuple[CatalogueFile, ...]:
+    """The optional `files` list of a multi-file entry (absent or null: a single-file entry)."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise CatalogueError(f"{where}: 'files' must be a non-empty list of objects (or absent)")
+    out: list[CatalogueFile] = []
+    for i, f in enumerate(raw):
+        at = f"{where}: files[{i}]"
+        if not isinstance(f, dict):
+            raise CatalogueError(f"{at}: expected an object")
+        name = _plain_filename(f.get("filename"), at)
+        if name == "checksums.json" or any(x.filename == name for x in out):
+            raise CatalogueError(f"{at}: 'filename' {name!r} is used twice or reserved")
+        size = f.get("size")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise CatalogueError(f"{at}: 'size' must be an integer ≥ 0 or null")
+        fmt = f.get("format") or ""
+        if not isinstance(fmt, str):
+            raise CatalogueError(f"{at}: 'format' must be a string")
+        out.append(CatalogueFile(name, _parse_urls(f.get("urls"), at), size, _parse_sha(f.get("sha256"), at), fmt))
+    return tuple(out)
 
 
 def format_size(n: int | None) -> str:

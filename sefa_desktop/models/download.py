@@ -21,6 +21,13 @@ Design (see docs/catalogue.md):
   MAX_UNKNOWN_SIZE) is enforced while streaming, so an endless body stops there; and a catalogue
   download must open as a checkpoint of the entry's family and container (`verify_checkpoint`)
   before it is renamed into place. A body that fails any check is removed, never resumed.
+- A multi-file entry (`files` in the catalogue, e.g. a BigGAN folder of `pytorch_model.bin` +
+  `config.json`) is assembled in `<folder>.part/`: each file is fetched there as above (resumable,
+  size- and checksum-checked, its own format checked; "json" files are the only text allowed, and
+  must be a JSON object of at most MAX_TEXT_SIZE). Completed files are listed in `<folder>.part.json`
+  so a later call reuses them. When every file is there the set must open as the entry's model; only
+  then is the staging folder renamed to the final folder, so a folder under the final name is always
+  complete and verified. Checksums are recorded per file as `<folder>/<file>` in `checksums.json`.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import socket
 import ssl
 import threading
@@ -46,17 +54,19 @@ from urllib.parse import urlsplit
 
 from .. import __version__
 from ..util.atomic import atomic_write_bytes
-from .catalogue import CatalogueEntry
+from .catalogue import CatalogueEntry, CatalogueFile
 
 CHUNK = 64 * 1024
 CHECKSUMS_FILE = "checksums.json"
 MAX_UNKNOWN_SIZE = 8 << 30   # a body with no announced or catalogued size stops here
+MAX_TEXT_SIZE = 1 << 20      # a "json" file of a multi-file entry (a config) is never larger
 SNIFF_BYTES = 512
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/xhtml", "application/javascript",
               "application/problem")
 # Catalogue formats → the container their files must have (models/formats/containers.sniff_container).
 FORMAT_CONTAINERS = {"nvidia-pkl": "pickle", "genforce-pth": "torch", "rosinality-pt": "torch",
                      "torch-state-dict": "torch", "ganzoo-pth": "torch", "biggan-bin": "torch",
+                     "pytorch-pretrained-biggan": "dir",
                      "sefa-safetensors": "safetensors", "open_clip-safetensors": "safetensors"}
 ProgressFn = Callable[[int, "int | None"], None]
 
@@ -107,6 +117,7 @@ class DownloadResult:
     verified: bool      # matched a checksum given in advance
     resumed_from: int   # bytes reused from an earlier partial download
     fetched: int        # bytes received over the network by this call
+    files: tuple[DownloadResult, ...] = ()  # a multi-file entry: one result per file (sha256 is then "")
 
 
 def part_paths(dest: Path) -> tuple[Path, Path]:
@@ -128,11 +139,14 @@ def download(urls: str | Sequence[str], dest: str | Path, *, sha256: str | None 
              size: int | None = None, progress: ProgressFn | None = None,
              cancel: threading.Event | None = None, policy: RetryPolicy | None = None,
              opener: Opener | None = None, record: bool = True,
-             verify: Callable[[Path], None] | None = None, max_size: int = MAX_UNKNOWN_SIZE) -> DownloadResult:
+             verify: Callable[[Path], None] | None = None, max_size: int = MAX_UNKNOWN_SIZE,
+             allow_text: bool = False) -> DownloadResult:
     """Fetch `urls` (mirrors, tried in order) to `dest`; resume a matching partial file.
 
     `verify(part_path)` runs on the complete, size- and checksum-checked file before it is moved
-    into place; it raises DownloadError to refuse it (the part file is then removed)."""
+    into place; it raises DownloadError to refuse it (the part file is then removed). `allow_text`:
+    the file is expected to be text (a JSON config), so text bodies are not refused as error pages;
+    `verify` must then check the content."""
     url_list = [urls] if isinstance(urls, str) else list(urls)
     if not url_list:
         raise DownloadError(f"{Path(dest).name}: no download URL")
@@ -143,7 +157,7 @@ def download(urls: str | Sequence[str], dest: str | Path, *, sha256: str | None 
         raise DownloadError(f"cannot create {dest.parent}: {e.strerror or e}") from None
     job = _Job(url_list, dest, sha256.lower() if sha256 else None, size, progress,
                cancel or threading.Event(), policy or RetryPolicy(), opener or urllib.request.build_opener())
-    job.verify, job.max_size = verify, int(max_size)
+    job.verify, job.max_size, job.allow_text = verify, int(max_size), allow_text
     result = job.run()
     if record:
         record_checksum(dest.parent, dest.name, result.sha256, result.size, job.final_url, result.verified)
@@ -156,8 +170,11 @@ def download_entry(entry: CatalogueEntry, folder: Path | None = None, *, progres
     """Download a catalogue entry into the models cache (or `folder`); a present file is reused.
 
     A present file is re-checked when the catalogue knows its sha256; if it does not match it is
-    replaced by a fresh download.
+    replaced by a fresh download. A multi-file entry is downloaded as a set into its folder.
     """
+    if entry.is_multi_file:
+        return _download_set(entry, folder, progress=progress, cancel=cancel or threading.Event(),
+                             policy=policy, opener=opener, force=force)
     dest = entry.local_path(folder)
     if dest.is_file() and not force:
         st = dest.stat().st_size
@@ -213,23 +230,201 @@ def verify_entry(entry: CatalogueEntry, folder: Path | None = None, cancel: thre
     """Re-check a downloaded file: its sha256 against the catalogue's (else the one recorded at its
     first download), then that it still opens. ChecksumMismatch / DownloadError when it does not."""
     dest = entry.local_path(folder)
-    if not dest.is_file():
-        raise DownloadError(f"{entry.name}: not downloaded (no file at {dest})")
-    recorded = read_checksums(dest.parent).get(dest.name, {})
-    expected = entry.sha256 or recorded.get("sha256")
-    if not isinstance(expected, str) or not expected:
-        raise DownloadError(f"{entry.name}: no checksum to verify against (none in the catalogue, none "
-                            f"recorded); download it again with --force to record one")
-    got = sha256_file(dest, cancel)
-    if got != expected.lower():
-        where = "the catalogue's" if entry.sha256 else "the one recorded at its first download"
-        raise ChecksumMismatch(f"{entry.name}: {dest.name} does not match {where} sha256 "
-                               f"(expected {expected[:16]}…, got {got[:16]}…); run `sefa-desktop download "
-                               f"{entry.name} --force` to fetch it again")
+    for path in entry.part_paths(folder):
+        if not path.is_file():
+            raise DownloadError(f"{entry.name}: not downloaded (no file at {path})")
+    recorded = read_checksums(dest.parent)
+    results = []
+    for f, path in zip(entry.parts(), entry.part_paths(folder), strict=True):
+        key = _record_key(entry, f)
+        expected = f.sha256 or recorded.get(key, {}).get("sha256")
+        if not isinstance(expected, str) or not expected:
+            raise DownloadError(f"{entry.name}: no checksum to verify {key} against (none in the catalogue, "
+                                f"none recorded); download it again with --force to record one")
+        got = sha256_file(path, cancel)
+        if got != expected.lower():
+            where = "the catalogue's" if f.sha256 else "the one recorded at its first download"
+            raise ChecksumMismatch(f"{entry.name}: {key} does not match {where} sha256 "
+                                   f"(expected {expected[:16]}…, got {got[:16]}…); run `sefa-desktop download "
+                                   f"{entry.name} --force` to fetch it again")
+        st = path.stat().st_size
+        results.append(DownloadResult(path, got, st, f.sha256 is not None, st, 0))
     if open_it:
         verify_checkpoint(dest, entry)
-    st = dest.stat().st_size
-    return DownloadResult(dest, got, st, entry.sha256 is not None, st, 0)
+    return _combined(entry, dest, results)
+
+
+def _record_key(entry: CatalogueEntry, f: CatalogueFile) -> str:
+    """A file's key in checksums.json: its name, or `<folder>/<name>` for a multi-file entry."""
+    return f"{entry.filename}/{f.filename}" if entry.is_multi_file else f.filename
+
+
+def _combined(entry: CatalogueEntry, dest: Path, results: list[DownloadResult]) -> DownloadResult:
+    """One result for the entry: a single file's own, or the folder's sum over its files."""
+    if not entry.is_multi_file:
+        return results[0]
+    return DownloadResult(dest, "", sum(r.size for r in results), all(r.verified for r in results),
+                          sum(r.resumed_from for r in results), sum(r.fetched for r in results), tuple(results))
+
+
+# --- multi-file entries -----------------------------------------------------------------------
+
+def staging_paths(dest: Path) -> tuple[Path, Path]:
+    """A multi-file entry's staging folder and its list of completed files."""
+    return dest.with_name(dest.name + ".part"), dest.with_name(dest.name + ".part.json")
+
+
+def _present_set(entry: CatalogueEntry, folder: Path | None, cancel: threading.Event) -> list[DownloadResult] | None:
+    """The files of a downloaded set, when each still matches the catalogue's sha256 or the size
+    recorded at its download; None when any does not (the set is then fetched again)."""
+    recorded = read_checksums(entry.local_path(folder).parent)
+    out = []
+    for f, path in zip(entry.files, entry.part_paths(folder), strict=True):
+        st = path.stat().st_size
+        if f.sha256 is not None:
+            got = sha256_file(path, cancel)
+            if got != f.sha256:
+                return None
+        else:
+            known = recorded.get(_record_key(entry, f), {})
+            if not known.get("sha256") or known.get("size") != st:
+                return None
+            got = str(known["sha256"])
+        out.append(DownloadResult(path, got, st, f.sha256 is not None, st, 0))
+    return out
+
+
+def _download_set(entry: CatalogueEntry, folder: Path | None, *, progress: ProgressFn | None,
+                  cancel: threading.Event, policy: RetryPolicy | None, opener: Opener | None,
+                  force: bool) -> DownloadResult:
+    dest = entry.local_path(folder)
+    if entry.is_present(folder) and not force:
+        present = _present_set(entry, folder, cancel)
+        if present is not None:
+            return _combined(entry, dest, present)
+        # corrupt or unrecorded: fetched again below; the old folder stays until the new set is verified
+    staging, listing = staging_paths(dest)
+    try:
+        staging.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DownloadError(f"cannot create {staging}: {e.strerror or e}") from None
+    done_files = {} if force else _read_listing(listing)
+    results: list[DownloadResult] = []
+    for i, f in enumerate(entry.files):
+        target = staging / f.filename
+        reused = _staged_file(target, f, done_files.get(f.filename), cancel)
+        before = sum(r.size for r in results)
+        later = [x.size for x in entry.files[i + 1:]]
+        rest = None if any(x is None for x in later) else sum(x for x in later if x is not None)
+        if reused is not None:
+            results.append(reused)
+            if progress is not None:
+                progress(before + reused.size, before + reused.size + rest if rest is not None else None)
+            continue
+        done_files.pop(f.filename, None)
+
+        def report(done: int, total: int | None, before: int = before, rest: int | None = rest) -> None:
+            if progress is not None:
+                progress(before + done, before + total + rest if total is not None and rest is not None else None)
+
+        is_text = f.format == "json"
+        try:
+            r = download(list(f.urls), target, sha256=f.sha256, size=f.size, progress=report, cancel=cancel,
+                         policy=policy, opener=opener, record=False,
+                         verify=lambda p, f=f: _verify_file(p, f, entry), allow_text=is_text,
+                         max_size=MAX_TEXT_SIZE if is_text else MAX_UNKNOWN_SIZE)
+        except DownloadError as e:
+            raise type(e)(f"{entry.name}: {e}") from None
+        results.append(r)
+        done_files[f.filename] = {"sha256": r.sha256, "size": r.size}
+        _write_listing(listing, done_files)
+    if cancel.is_set():
+        raise DownloadCancelled(f"download of {entry.name} cancelled (its {len(results)} files are kept)")
+    try:
+        verify_checkpoint(staging, entry)  # the set opens as the entry's model, or it is not kept
+    except BaseException:
+        _remove_staging(staging, listing)
+        raise
+    _move_into_place(staging, dest)
+    with contextlib.suppress(OSError):
+        listing.unlink()
+    moved = [DownloadResult(dest / f.filename, r.sha256, r.size, r.verified, r.resumed_from, r.fetched)
+             for f, r in zip(entry.files, results, strict=True)]
+    for f, r in zip(entry.files, moved, strict=True):
+        record_checksum(dest.parent, _record_key(entry, f), r.sha256, r.size, f.urls[0], r.verified)
+    return _combined(entry, dest, moved)
+
+
+def _staged_file(target: Path, f: CatalogueFile, done: dict[str, Any] | None,
+                 cancel: threading.Event) -> DownloadResult | None:
+    """A file completed by an earlier call, still the size it had then (and the catalogue's sha256)."""
+    if done is None or not target.is_file():
+        return None
+    st = target.stat().st_size
+    sha = done.get("sha256")
+    if done.get("size") != st or not isinstance(sha, str) or (f.sha256 is not None and sha != f.sha256):
+        return None
+    if f.sha256 is not None and sha256_file(target, cancel) != f.sha256:
+        return None
+    return DownloadResult(target, sha, st, f.sha256 is not None, st, 0)
+
+
+def _verify_file(path: Path, f: CatalogueFile, entry: CatalogueEntry) -> None:
+    """One file of a set is what its format says: a JSON object, or a file of its container."""
+    from .formats.containers import sniff_container
+
+    if f.format == "json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as e:
+            raise DownloadError(f"{f.filename} is not a JSON file ({type(e).__name__}: {e})") from None
+        if not isinstance(data, dict):
+            raise DownloadError(f"{f.filename} is not a JSON object")
+        return
+    want = FORMAT_CONTAINERS.get(f.format)
+    got = sniff_container(path)
+    if want is not None and got != want:
+        raise DownloadError(f"{f.filename} is not in the {f.format} format "
+                            f"({'unrecognised content' if got == 'unknown' else got + ' container'})")
+
+
+def _read_listing(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def _write_listing(path: Path, data: dict[str, dict[str, Any]]) -> None:
+    try:
+        atomic_write_bytes(path, json.dumps(data, sort_keys=True).encode())
+    except OSError as e:
+        raise DownloadError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _remove_staging(staging: Path, listing: Path) -> None:
+    shutil.rmtree(staging, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        listing.unlink()
+
+
+def _move_into_place(staging: Path, dest: Path) -> None:
+    """Rename the verified staging folder to the final name; an older folder there is replaced."""
+    old = dest.with_name(dest.name + ".replaced")
+    try:
+        if old.exists():
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        if dest.exists() or dest.is_symlink():
+            os.replace(dest, old)
+        os.replace(staging, dest)
+    except OSError as e:
+        raise DownloadError(f"cannot move the download into place at {dest}: {e.strerror or e}") from None
+    if old.is_dir():
+        shutil.rmtree(old, ignore_errors=True)
+    elif old.exists():
+        with contextlib.suppress(OSError):
+            old.unlink()
 
 
 # --- observed checksums -----------------------------------------------------------------------
@@ -268,6 +463,7 @@ class _Job:
         self.final_url = urls[0]
         self.verify: Callable[[Path], None] | None = None
         self.max_size = MAX_UNKNOWN_SIZE
+        self.allow_text = False
 
     # - control flow -
 
@@ -358,11 +554,15 @@ class _Job:
                 self._discard()
                 raise _Fatal(f"{host} sends {total} bytes but the catalogue expects {self.size}")
             ctype = (resp.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            if ctype.startswith(TEXT_TYPES):
+            if ctype.startswith(TEXT_TYPES) and not self.allow_text:
                 head = resp.read(SNIFF_BYTES) if mode == "wb" else b""
                 self._discard()
                 raise _Fatal(f"{host} answered with a {ctype} page instead of the checkpoint{_gist(head)}")
             limit = total if total is not None else (self.size if self.size is not None else self.max_size)
+            if self.allow_text and limit > self.max_size:  # a config: its budget holds even when announced
+                self._discard()
+                raise _Fatal(f"{host} announces {limit} bytes for {self.dest.name}, more than the "
+                             f"{self.max_size} bytes such a file may have")
             self._write_meta({"url": url, "etag": resp.headers.get("ETag"),
                               "last_modified": resp.headers.get("Last-Modified"),
                               "total": total, "sha256": self.sha256})
@@ -388,7 +588,8 @@ class _Job:
                                              f"({type(e).__name__})") from None
                         if not chunk:
                             break
-                        if done < SNIFF_BYTES and mode == "wb" and _looks_like_text(chunk if done == 0 else b""):
+                        if done < SNIFF_BYTES and mode == "wb" and not self.allow_text \
+                                and _looks_like_text(chunk if done == 0 else b""):
                             self._discard_open(out)
                             raise _Fatal(f"{host} answered with a text document instead of the checkpoint"
                                          f"{_gist(chunk)}")
