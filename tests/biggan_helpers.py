@@ -41,6 +41,24 @@ def make_biggan(folder: Path, seed: int = 0, names: bool = True) -> Path:
         wv = w @ v
         state[key.replace("weight_orig", "weight_v")].copy_(v)
         state[key.replace("weight_orig", "weight_u")].copy_(wv / wv.norm())
+    # Random running statistics do not normalise: activations grow block by block until tanh saturates
+    # (flat images, no gradient for region search). Standing statistics instead, as BigGAN's are: each
+    # batch norm gets the mean and variance of what reaches it, in forward order, for every ψ row.
+    net.load_state_dict(state)
+    from sefa_desktop.models.nets.biggan import ConditionalBN
+
+    def standing(bn, args):
+        x = args[0]
+        bn.running_means.copy_(x.mean(dim=(0, 2, 3)).expand_as(bn.running_means))
+        bn.running_vars.copy_(x.var(dim=(0, 2, 3)).expand_as(bn.running_vars))
+
+    hooks = [m.register_forward_pre_hook(standing) for m in net.modules() if isinstance(m, ConditionalBN)]
+    n = CONFIG["num_classes"]
+    with torch.no_grad():
+        net(torch.randn(4 * n, CONFIG["z_dim"], generator=gen).clamp(-2, 2), torch.eye(n).repeat(4, 1), 1.0)
+    for h in hooks:
+        h.remove()
+    state = net.state_dict()
     torch.save(state, folder / "pytorch_model.bin")
     (folder / "config.json").write_text(json.dumps(cfg_json), encoding="utf-8")
     return folder

@@ -114,3 +114,40 @@ def test_batch_records_the_class_and_refuses_another_on_resume(big, big_dirs, tm
     code, _, err = run(capsys, "batch", "digiface-dcgan64", "-o", str(tmp_path / "n"), "--seeds", "0",
                        "--class", "1", "-q")
     assert code == 2 and "not class-conditional" in err and not (tmp_path / "n").exists()
+
+
+class _PixelJudge:
+    """A judge that embeds an image as its pixels: the class's images, not a network, decide."""
+
+    name, phrases = "pixels", ["a"]
+
+    def embed(self, images01):
+        return images01.flatten(1)
+
+
+def test_labelling_probes_the_chosen_class(big, big_dirs):
+    from sefa_desktop.core.direction_io import read_directions
+    from sefa_desktop.core.labelling import probe_directions
+    from sefa_desktop.models import load_model
+
+    model = load_model(big)
+    dirs = read_directions(big_dirs, model)
+    probe = lambda c: probe_directions(model, dirs, [0], _PixelJudge(), seeds=[1, 2], class_index=c)  # noqa: E731
+    assert np.array_equal(probe(None), probe(0)) and not np.allclose(probe(None), probe(6))
+
+
+def test_label_and_region_search_take_the_class(big, big_dirs, tmp_path, capsys):
+    code, _, err = run(capsys, "label", "digiface-dcgan64", "--directions", big_dirs, "--class", "1")
+    assert code == 2 and "not class-conditional" in err
+    code, _, err = run(capsys, "label", big, "--directions", big_dirs, "--class", "zebra")
+    assert code == 2 and "no class is named like 'zebra'" in err
+    outs = {}
+    for tag, extra in {"default": [], "daisy": ["--class", "daisy"]}.items():
+        outs[tag] = tmp_path / f"{tag}.npz"
+        code, _, err = run(capsys, "factorize", big, "--region", "0,0,0.5,0.5", "--seed", "1", "--top", "3",
+                           *extra, "-o", str(outs[tag]))
+        assert code == 0, err
+    a, b = (np.load(outs[t])["vectors"] for t in ("default", "daisy"))
+    assert not np.allclose(np.abs(a), np.abs(b), atol=1e-3)  # another class's image, other local directions
+    code, _, err = run(capsys, "factorize", big, "--class", "2", "-o", str(tmp_path / "x.npz"))
+    assert code == 1 and "--class applies to region directions only" in err

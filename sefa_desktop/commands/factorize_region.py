@@ -21,6 +21,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seeds", type=int, nargs="+", default=None, metavar="S",
                    help="several samples: directions that hold across them (their Jacobians averaged)")
     g.add_argument("--truncation", type=float, default=1.0, metavar="PSI", help="truncation of the samples")
+    g.add_argument("--class", dest="class_", metavar="N|NAME", default=None,
+                   help="class-conditional models (BigGAN): the samples' class — an index, or a name or a unique part "
+                        "of one (default: the model's default class)")
     g.add_argument("--resolution", type=int, default=None, metavar="PX",
                    help="differentiate at this early-exit resolution (default: the coarsest the region allows)")
     g.add_argument("--rank", type=int, default=None, metavar="M",
@@ -41,7 +44,8 @@ def wants_region(args: argparse.Namespace) -> bool:
 def check_plain_factorize(args: argparse.Namespace) -> None:
     """The region options mean nothing to SeFa/PCA: say so instead of ignoring them."""
     used = [name for name, val in (("--seed", args.seed), ("--seeds", args.seeds), ("--resolution", args.resolution),
-                                   ("--rank", args.rank), ("--reg", args.reg)) if val is not None]
+                                   ("--rank", args.rank), ("--reg", args.reg), ("--class", args.class_))
+            if val is not None]
     if used:
         raise ValueError(f"{used[0]} applies to region directions only: add --region X0,Y0,X1,Y1 or --mask FILE")
 
@@ -90,7 +94,11 @@ def run(args: argparse.Namespace, model: Any, layers: list[int] | None) -> Any:
         r = args.resolution
         if not (4 <= r <= model.resolution and r & (r - 1) == 0) and r != model.resolution:
             raise ValueError(f"--resolution must be a power of two between 4 and {model.resolution}")
-    codes = torch.cat([model.sample_codes(1, seed=s, truncation_psi=args.truncation) for s in seeds])
+    from ..core.editing import seed_codes
+    from .common import chosen_class
+
+    class_index = chosen_class(args, model)
+    codes = torch.cat([seed_codes(model, s, args.truncation, class_index) for s in seeds])
     psi = args.truncation if getattr(model, "family", "") == "biggan" else None
     with tqdm(total=1, desc="region directions", unit="batch", leave=False, dynamic_ncols=True) as bar:
         def progress(done: int, total: int) -> None:

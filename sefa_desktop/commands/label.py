@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arg
+from .common import add_class_arg, add_model_arg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--domain", choices=["faces", "animals", "cars", "scenes"], default=None,
                    help="default phrase list to use (default: guessed from the model's name)")
     p.add_argument("--seeds", type=int, nargs="+", default=list(range(8)), metavar="S")
+    add_class_arg(p)
     p.add_argument("--alpha", type=float, default=3.0, help="render at −ALPHA and +ALPHA (default 3)")
     p.add_argument("--text", action="append", default=[], metavar="PHRASE",
                    help="add the direction that best changes PHRASE (repeatable)")
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from ..core.labelling import label_directions, text_direction
     from ..models import load_model
     from ..util.atomic import atomic_write_bytes
-    from .common import check_output, load_directions
+    from .common import check_output, chosen_class, load_directions
 
     out = check_output(args.output, (".npz",)) if args.output else None
     if args.json:
@@ -91,12 +92,13 @@ def run(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ValueError("--top must be ≥ 1")
     model = load_model(args.model, device=args.device)
+    class_index = chosen_class(args, model)
     dirs = load_directions(args.directions, model, args.allow_other_model)
     indices = list(range(min(args.top, len(dirs))))
     judge = make_judge(args, model)
     with tqdm(total=len(indices), desc=f"labelling ({judge.name})", unit="dir", disable=args.quiet) as bar:
         labels, deltas = label_directions(model, dirs, indices, judge, seeds=args.seeds, alpha=args.alpha,
-                                          progress=lambda d, t: bar.update(1))
+                                          progress=lambda d, t: bar.update(1), class_index=class_index)
     texts = [text_direction(t, judge, dirs, indices, deltas) for t in args.text]
     for i, row in zip(indices, labels, strict=True):
         print(f"#{i:<3d} " + "   ".join(f"{lab.text} ({lab.score:+.2f})" for lab in row))

@@ -113,13 +113,16 @@ def probe_directions(model: Any, dirs: DirectionSet, indices: Sequence[int], jud
                      seeds: Sequence[int] = DEFAULT_SEEDS, alpha: float = DEFAULT_ALPHA,
                      truncation_psi: float = 1.0, noise_mode: str = "const", batch: int = 16,
                      progress: Callable[[int, int], None] | None = None,
-                     cancel: threading.Event | None = None) -> np.ndarray:
-    """(len(indices), m): the judge's mean change from −α to +α along each direction."""
+                     cancel: threading.Event | None = None, class_index: int | None = None) -> np.ndarray:
+    """(len(indices), m): the judge's mean change from −α to +α along each direction. `class_index`:
+    the class of a class-conditional model's samples (None = its default)."""
     if alpha <= 0:
         raise ValueError("alpha must be > 0")
     if not seeds:
         raise ValueError("need at least one seed")
-    bases = [model.sample_codes(1, seed=int(s), truncation_psi=truncation_psi) for s in seeds]
+    from .editing import seed_codes
+
+    bases = [seed_codes(model, int(s), truncation_psi, class_index) for s in seeds]
     out = []
     for done, i in enumerate(indices, start=1):
         if cancel is not None and cancel.is_set():

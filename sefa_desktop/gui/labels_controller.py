@@ -138,11 +138,11 @@ class LabelsController(QObject):
             return False
         set_id, dirs = d.id, dirset_of(d)
         indices = list(range(min(len(d), LABEL_TOP)))
-        psi = self.session.psi
+        psi, class_index = self.session.psi, self.session.class_index
         out: dict[str, Probe] = {}
 
         def job(progress: Progress) -> str:
-            probe = out["probe"] = self._probe(dirs, indices, psi, progress)
+            probe = out["probe"] = self._probe(dirs, indices, psi, progress, class_index)
             return f"labelled {len(indices)} directions with {probe.judge.name}"
 
         def done() -> None:
@@ -152,7 +152,8 @@ class LabelsController(QObject):
 
         return self._start(f"Labelling {len(indices)} directions…", job, done)
 
-    def _probe(self, dirs: DirectionSet, indices: list[int], psi: float, progress: Progress) -> Probe:
+    def _probe(self, dirs: DirectionSet, indices: list[int], psi: float, progress: Progress,
+               class_index: int | None = None) -> Probe:
         """Labels and image changes of `indices` (call from a job: renders with the job's model copy)."""
         from ..core.labelling import LabellingCancelled, label_directions
 
@@ -160,7 +161,8 @@ class LabelsController(QObject):
         judge = self.judge_factory(model)
         try:
             labels, deltas = label_directions(model, dirs, indices, judge, seeds=LABEL_SEEDS, truncation_psi=psi,
-                                              progress=progress, cancel=self.jobs.runner.cancel_event)
+                                              progress=progress, cancel=self.jobs.runner.cancel_event,
+                                              class_index=class_index)  # the class on show (BigGAN)
         except LabellingCancelled:
             raise JobCancelled from None
         return Probe(indices, deltas, judge, labels)
@@ -204,7 +206,7 @@ class LabelsController(QObject):
         set_id, dirs = d.id, dirset_of(d)
         cached = self.probes.get(set_id)
         indices = cached.indices if cached else list(range(min(len(d), LABEL_TOP)))
-        psi = self.session.psi
+        psi, class_index = self.session.psi, self.session.class_index
         out: dict[str, Probe | TextDirection] = {}
 
         def job(progress: Progress) -> str:
@@ -212,7 +214,7 @@ class LabelsController(QObject):
 
             probe = cached
             if probe is None:
-                probe = out["probe"] = self._probe(dirs, indices, psi, progress)
+                probe = out["probe"] = self._probe(dirs, indices, psi, progress, class_index)
             found = text_direction(text, probe.judge, dirs, probe.indices, probe.deltas)
             out["found"] = found
             return f"'{found.text}': a combination of {len(probe.indices)} directions (fit {found.fit:.2f})"
