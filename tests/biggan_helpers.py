@@ -17,10 +17,13 @@ CONFIG = {"output_dim": 32, "z_dim": 16, "channel_width": 4, "num_classes": len(
           "attention_layer_position": 2, "eps": 1e-4, "n_stats": 51}
 
 
-def make_biggan(folder: Path, seed: int = 0, names: bool = True) -> Path:
-    """Write a random class-conditional BigGAN into `folder` (created) and return the folder."""
+def make_biggan(folder: Path, seed: int = 0, names: bool = True, num_classes: int | None = None) -> Path:
+    """Write a random class-conditional BigGAN into `folder` (created) and return the folder. `names`:
+    CLASS_NAMES in its config.json (the published configs have none); `num_classes` other than 8: no names."""
     folder.mkdir(parents=True, exist_ok=True)
-    cfg_json = dict(CONFIG, **({"class_names": list(CLASS_NAMES)} if names else {}))
+    n = num_classes or CONFIG["num_classes"]
+    cfg_json = dict(CONFIG, num_classes=n, **({"class_names": list(CLASS_NAMES)} if names and num_classes is None
+                                              else {}))
     net = BigGANNet(BigGANConfig.from_json(cfg_json))
     gen = torch.Generator().manual_seed(seed)
     state = net.state_dict()
@@ -53,9 +56,9 @@ def make_biggan(folder: Path, seed: int = 0, names: bool = True) -> Path:
         bn.running_vars.copy_(x.var(dim=(0, 2, 3)).expand_as(bn.running_vars))
 
     hooks = [m.register_forward_pre_hook(standing) for m in net.modules() if isinstance(m, ConditionalBN)]
-    n = CONFIG["num_classes"]
     with torch.no_grad():
-        net(torch.randn(4 * n, CONFIG["z_dim"], generator=gen).clamp(-2, 2), torch.eye(n).repeat(4, 1), 1.0)
+        m = min(4 * n, 64)  # samples of every class in turn
+        net(torch.randn(m, CONFIG["z_dim"], generator=gen).clamp(-2, 2), torch.eye(n)[torch.arange(m) % n], 1.0)
     for h in hooks:
         h.remove()
     state = net.state_dict()

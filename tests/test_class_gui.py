@@ -139,3 +139,24 @@ def test_exports_render_the_chosen_class(qtbot, biggan_dir, tmp_path):
     assert np.array_equal(pix["g"], pix["cli7"]) and not np.array_equal(pix["g"], pix["cli0"])
     w.exports.shutdown()
     w.close()
+
+
+def test_an_imagenet_biggan_without_names_lists_imagenets(qtbot, tmp_path):
+    """The published configs carry no names: a 1000-class model gets ImageNet's, so "golden" finds 207."""
+    from sefa_desktop.models.classes import imagenet_names
+
+    if not imagenet_names():
+        pytest.skip("neither torchvision nor open_clip is installed (the picker shows indices)")
+    folder = make_biggan(tmp_path / "imagenet-biggan", names=False, num_classes=1000)
+    w = shown_window(qtbot, size=(1000, 700))
+    open_and_wait(qtbot, w, str(folder), "biggan")
+    picker = w.preview.class_picker
+    assert picker.count() == 1000 and picker.currentText() == "0: tench"
+    assert (w.width(), w.height()) == (1000, 700)  # 1000 long names do not widen the pane
+    completer = picker.completer()
+    completer.setCompletionPrefix("golden")
+    assert completer.currentCompletion() == "207: golden retriever"
+    type_class(qtbot, picker, "golden retriever")
+    qtbot.waitUntil(lambda: w.session.class_index == 207 and settled(w), timeout=TIMEOUT)
+    assert picker.currentText() == "207: golden retriever"
+    w.close()
