@@ -151,3 +151,25 @@ def test_label_and_region_search_take_the_class(big, big_dirs, tmp_path, capsys)
     assert not np.allclose(np.abs(a), np.abs(b), atol=1e-3)  # another class's image, other local directions
     code, _, err = run(capsys, "factorize", big, "--class", "2", "-o", str(tmp_path / "x.npz"))
     assert code == 1 and "--class applies to region directions only" in err
+
+
+@pytest.fixture(scope="module")
+def conditional_sg2(tmp_path_factory) -> str:
+    """A conditional StyleGAN2-ADA pickle (3 classes, as CIFAR-10's 10): no class names in it."""
+    from bench.nvpickle import write_network_pickle
+    from test_nvidia_stylegan2 import _random_generator
+
+    g, kw = _random_generator("skip", c_dim=3)
+    return str(write_network_pickle(tmp_path_factory.mktemp("cond") / "cond.pkl", g, kw, protocol=2))
+
+
+def test_conditional_stylegan2_renders_by_default_and_takes_a_class(conditional_sg2, tmp_path, capsys):
+    outs = {}
+    for tag, args in {"default": [], "zero": ["--class", "0"], "two": ["--class", "2"]}.items():
+        outs[tag] = tmp_path / f"{tag}.png"
+        code, _, err = run(capsys, "render", conditional_sg2, "--seed", "1", *args, "-o", str(outs[tag]))
+        assert code == 0, err
+    assert np.array_equal(pixels(outs["default"]), pixels(outs["zero"]))
+    assert not np.array_equal(pixels(outs["two"]), pixels(outs["zero"]))
+    code, _, err = run(capsys, "render", conditional_sg2, "--class", "3", "-o", str(tmp_path / "x.png"))
+    assert code == 2 and "classes 0..2" in err and "Traceback" not in err

@@ -160,3 +160,23 @@ def test_an_imagenet_biggan_without_names_lists_imagenets(qtbot, tmp_path):
     qtbot.waitUntil(lambda: w.session.class_index == 207 and settled(w), timeout=TIMEOUT)
     assert picker.currentText() == "207: golden retriever"
     w.close()
+
+
+def test_conditional_stylegan2_shows_noise_and_class(qtbot, tmp_path):
+    """A conditional StyleGAN2-ADA pickle (CIFAR-10's kind) opens in the app (class 0 by default) and
+    offers both its noise inputs and its classes, by index, in one row."""
+    from bench.nvpickle import write_network_pickle
+    from test_nvidia_stylegan2 import _random_generator
+
+    g, kw = _random_generator("skip", c_dim=3)
+    path = write_network_pickle(tmp_path / "cond.pkl", g, kw, protocol=2)
+    w = shown_window(qtbot, size=(1000, 700))
+    open_and_wait(qtbot, w, str(path), "stylegan2")
+    picker = w.preview.class_picker
+    assert picker.isVisible() and w.preview.noise.isVisible() and w.preview.noise.isEnabled()
+    assert w.preview.noise_label.text() == "Noise · Class" and picker.count() == 3
+    assert (w.width(), w.height()) == (1000, 700)
+    qtbot.waitUntil(lambda: settled(w), timeout=TIMEOUT)
+    before = shown_image(w)
+    type_class(qtbot, picker, "2")
+    qtbot.waitUntil(lambda: w.session.class_index == 2 and settled(w) and shown_image(w) != before, timeout=TIMEOUT)

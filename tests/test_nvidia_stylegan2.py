@@ -175,12 +175,19 @@ def test_conditional_model(tmp_path: Path) -> None:
     model = load_model(write_network_pickle(tmp_path / "cond.pkl", g, kw, protocol=2))
     assert model.num_classes == 3
     z = torch.randn(2, 16)
-    with pytest.raises(ValueError):
-        model.codes(z)
     w0 = model.codes(z, c=torch.eye(3)[[0, 0]])
     w1 = model.codes(z, c=torch.eye(3)[[1, 1]])
     assert not torch.allclose(w0, w1)
     assert model.synthesize(w0).shape == (2, 3, 16, 16)
+    # a class index, or none (the default class 0, as BigGAN): what the app and --class pass
+    assert torch.equal(model.codes(z), w0) and torch.equal(model.codes(z, c=0), w0)
+    assert torch.equal(model.codes(z, c=1), w1) and torch.equal(model.sample_codes(2, seed=5, c=1),
+                                                                 model.codes(model.sample_z(2, seed=5), c=1))
+    with pytest.raises(ValueError, match="out of range"):
+        model.codes(z, c=3)
+    from sefa_desktop.models.classes import is_class_conditional
+
+    assert is_class_conditional(model)
 
 
 def test_wrong_shapes_are_model_load_errors(tmp_path: Path) -> None:

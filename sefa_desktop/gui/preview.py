@@ -253,7 +253,8 @@ class PreviewPane(QWidget):
         form.addRow("Seed", seed_row)
         form.addRow("Truncation ψ", self.psi)
         # BigGAN has no noise inputs (its Noise box would only be disabled): the Class picker takes the
-        # Noise row's place there, so the pane is no taller and the window still fits 1000×700
+        # Noise row's place there, so the pane is no taller and the window still fits 1000×700; a
+        # conditional style-based model shows both in that row
         sample_row = QHBoxLayout()
         sample_row.setSpacing(4)
         sample_row.addWidget(self.noise, 1)
@@ -339,10 +340,11 @@ class PreviewPane(QWidget):
                 self.psi.setRange(*((0.05, 1.0) if info["family"] == "biggan" else (0.0, 1.5)))
             if round(self.psi.value(), 4) != s.psi:  # the range clamped ψ: the session follows
                 self.editor.session.set_sample(psi=self.psi.value())
-            classes = s.class_conditional and not s.style  # (no style-based model takes a class index yet)
-            self.noise.setVisible(not classes)
+            classes = s.class_conditional
+            # BigGAN: Class in Noise's place; a conditional StyleGAN2-ADA/StyleGAN3: both, side by side
+            self.noise.setVisible(s.style or not classes)
             self.class_picker.setVisible(classes)
-            self.noise_label.setText("Class" if classes else "Noise")
+            self.noise_label.setText(("Noise · Class" if s.style else "Class") if classes else "Noise")
         if SAMPLE in a or MODEL in a:
             with QSignalBlocker(self.seed), QSignalBlocker(self.psi), QSignalBlocker(self.noise):
                 self.seed.setValue(s.seed)

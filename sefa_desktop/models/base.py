@@ -75,11 +75,36 @@ class BaseGanModel:
     # The latent the directions live in: "w" for style-based families, "z" otherwise.
     edit_space: str = "z"
     source: str = ""  # the path or bundled name it came from
-    num_classes: int = 0
+    num_classes: int = 0  # > 0: class-conditional (BigGAN, conditional StyleGAN2-ADA/StyleGAN3)
+    default_class: int = 0  # the class rendered when none is chosen
 
     def __init__(self) -> None:
         self.device = torch.device("cpu")
         self._fingerprint: str | None = None
+
+    def class_vector(self, c: Any, n: int) -> torch.Tensor:
+        """(n, num_classes) float class vectors from None (`default_class`), an int, indices (n,), one
+        vector (num_classes,) or vectors (n, num_classes), on the model's device."""
+        if c is None:
+            c = self.default_class
+        if isinstance(c, int):
+            c = torch.full((n,), c, dtype=torch.long)
+        c = torch.as_tensor(c)
+        if c.ndim == 1 and not c.is_floating_point():
+            if c.numel() and (int(c.min()) < 0 or int(c.max()) >= self.num_classes):
+                raise ValueError(f"class index out of range 0..{self.num_classes - 1}")
+            c = torch.nn.functional.one_hot(c.long(), self.num_classes)
+        elif c.ndim == 1 and c.shape[0] == self.num_classes:  # one class vector for every code
+            c = c[None]
+        c = c.to(device=self.device, dtype=torch.float32)
+        if c.ndim != 2 or c.shape[1] != self.num_classes:
+            raise ValueError(f"c must be class indices (n,) or class vectors (n, {self.num_classes}), "
+                             f"got shape {tuple(c.shape)}")
+        if c.shape[0] == 1 and n > 1:
+            c = c.expand(n, -1)
+        if c.shape[0] != n:
+            raise ValueError(f"c has {c.shape[0]} rows for {n} codes")
+        return c
 
     # -- devices -------------------------------------------------------------------------------
     def modules(self) -> list[torch.nn.Module]:

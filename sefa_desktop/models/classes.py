@@ -1,4 +1,4 @@
-"""Classes of a class-conditional model (BigGAN): their names, and a class the user typed → its index.
+"""Classes of a class-conditional model (BigGAN, conditional StyleGAN2-ADA): their names, and a class the user typed → its index.
 
 Names come from the checkpoint's config (`model.class_names`). The published BigGAN configs carry none,
 so a 1000-class model falls back to the ImageNet-1k names of an installed torchvision or open_clip (read
@@ -22,8 +22,8 @@ _IMAGENET_SOURCES = (("torchvision", "models/_meta.py", "_IMAGENET_CATEGORIES"),
 
 
 def is_class_conditional(model: Any) -> bool:
-    """Does the model render a chosen class (codes(z, c=index))? BigGAN does; conditional StyleGAN2-ADA
-    pickles have classes too but take only class vectors, so they are not offered a class choice here."""
+    """Does the model render a chosen class (codes(z, c=index))? BigGAN and conditional StyleGAN2-ADA /
+    StyleGAN3 pickles (e.g. CIFAR-10) do (`BaseGanModel.class_vector`)."""
     return int(getattr(model, "num_classes", 0) or 0) > 0 and hasattr(model, "class_vector")
 
 

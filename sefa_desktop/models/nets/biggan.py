@@ -291,7 +291,6 @@ class BigGANModel(BaseGanModel):
         self.w_dim = None
         self.num_classes = cfg.num_classes
         self.class_names: list[str] = list(cfg.class_names)
-        self.default_class = 0
         self.resolution = cfg.resolution
         ch = cfg.channel_width
         self.layers = [LayerInfo(0, f"gen_z: [z, class] → 4×4 ({16 * ch} ch)", 4, 16 * ch)]
@@ -327,30 +326,6 @@ class BigGANModel(BaseGanModel):
         """BigGAN truncates by drawing z from the truncated normal scaled by ψ (and by the BN row
         `synthesize(truncation_psi=ψ)` picks)."""
         return self.codes(self.sample_z(n, seed=seed, truncation_psi=truncation_psi), c=c)
-
-    def class_vector(self, c: Any, n: int) -> torch.Tensor:
-        """(n, num_classes) from None (default class), an int, indices (n,), one vector (num_classes,)
-        or vectors (n, num_classes)."""
-        if c is None:
-            c = self.default_class
-        if isinstance(c, int):
-            c = torch.full((n,), c, dtype=torch.long)
-        c = torch.as_tensor(c)
-        if c.ndim == 1 and not c.is_floating_point():
-            if c.numel() and (int(c.min()) < 0 or int(c.max()) >= self.num_classes):
-                raise ValueError(f"class index out of range 0..{self.num_classes - 1}")
-            c = F.one_hot(c.long(), self.num_classes)
-        elif c.ndim == 1 and c.shape[0] == self.num_classes:  # one class vector for every code
-            c = c[None]
-        c = c.to(device=self.device, dtype=torch.float32)
-        if c.ndim != 2 or c.shape[1] != self.num_classes:
-            raise ValueError(f"c must be class indices (n,) or class vectors (n, {self.num_classes}), "
-                             f"got shape {tuple(c.shape)}")
-        if c.shape[0] == 1 and n > 1:
-            c = c.expand(n, -1)
-        if c.shape[0] != n:
-            raise ValueError(f"c has {c.shape[0]} rows for {n} codes")
-        return c
 
     def codes(self, z, truncation_psi=1.0, truncation_layers=None, c=None) -> torch.Tensor:
         z = self._as_tensor(z)

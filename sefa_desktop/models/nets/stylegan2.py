@@ -474,9 +474,12 @@ class NvidiaStyleModel(BaseGanModel):
         return [self.net]
 
     def codes(self, z: torch.Tensor, truncation_psi: float = 1.0, truncation_layers: int | None = None,
-              c: torch.Tensor | None = None) -> torch.Tensor:
+              c: Any = None) -> torch.Tensor:
+        """W+ codes of z; for a conditional model (StyleGAN2-ADA's CIFAR-10, say) `c` is a class index,
+        indices or class vectors, and None renders `default_class` (0), as BigGAN does: the app and
+        `--class` choose another."""
         z = self._as_tensor(z)
-        cc = self._as_tensor(c) if c is not None else None
+        cc = self.class_vector(c, z.shape[0]) if self.num_classes else None
         with torch.inference_mode():
             return self.net.mapping(z, cc, truncation_psi, truncation_layers)
 
