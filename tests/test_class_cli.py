@@ -156,8 +156,9 @@ def test_label_and_region_search_take_the_class(big, big_dirs, tmp_path, capsys)
 @pytest.fixture(scope="module")
 def conditional_sg2(tmp_path_factory) -> str:
     """A conditional StyleGAN2-ADA pickle (3 classes, as CIFAR-10's 10): no class names in it."""
-    from bench.nvpickle import write_network_pickle
     from test_nvidia_stylegan2 import _random_generator
+
+    from bench.nvpickle import write_network_pickle
 
     g, kw = _random_generator("skip", c_dim=3)
     return str(write_network_pickle(tmp_path_factory.mktemp("cond") / "cond.pkl", g, kw, protocol=2))

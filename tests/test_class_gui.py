@@ -165,8 +165,9 @@ def test_an_imagenet_biggan_without_names_lists_imagenets(qtbot, tmp_path):
 def test_conditional_stylegan2_shows_noise_and_class(qtbot, tmp_path):
     """A conditional StyleGAN2-ADA pickle (CIFAR-10's kind) opens in the app (class 0 by default) and
     offers both its noise inputs and its classes, by index, in one row."""
-    from bench.nvpickle import write_network_pickle
     from test_nvidia_stylegan2 import _random_generator
+
+    from bench.nvpickle import write_network_pickle
 
     g, kw = _random_generator("skip", c_dim=3)
     path = write_network_pickle(tmp_path / "cond.pkl", g, kw, protocol=2)

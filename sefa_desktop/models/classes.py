@@ -1,4 +1,5 @@
-"""Classes of a class-conditional model (BigGAN, conditional StyleGAN2-ADA): their names, and a class the user typed → its index.
+"""Classes of a class-conditional model (BigGAN, conditional StyleGAN2-ADA): their names, and a typed
+class → its index.
 
 Names come from the checkpoint's config (`model.class_names`). The published BigGAN configs carry none,
 so a 1000-class model falls back to the ImageNet-1k names of an installed torchvision or open_clip (read
