@@ -137,3 +137,14 @@ def test_a_layout_saved_with_other_docks_is_not_restored(make_window) -> None:
     w.save_layout()
     again = make_window()
     assert again._layout_restored
+
+
+def test_the_smallest_window_still_gives_the_preview_image_room(make_window, qtbot) -> None:
+    """1000×700: the tabbed panes under the preview shrink their pictures and lists (not below two list
+    rows and 88 px photos) so that the image being edited is not the smallest thing on screen."""
+    w = make_window()
+    w.resize(1000, 700)
+    w.first_run_layout()
+    qtbot.waitUntil(lambda: w.preview.image.height() >= 140)
+    photo = w.photo.panel
+    assert photo.live.height() >= 88 and photo.target.height() >= 88

@@ -106,6 +106,7 @@ class MarksController(QObject):
         self.count.setObjectName("marksCount")
         self.count.setWordWrap(True)
         self.list = QListWidget()
+        self.list.setMinimumHeight(44)  # two rows; a short window gives its height to the preview above
         self.name = QLineEdit()
         self.name.setPlaceholderText("attribute name (e.g. smiling)")
         self.fit_button = QPushButton("Boundary from Marks")

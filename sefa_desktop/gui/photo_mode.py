@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtCore import QObject, QSize, Qt, Signal, Slot
+from PySide6.QtGui import QImage, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -44,7 +44,8 @@ if TYPE_CHECKING:  # torch: loaded by the projection job, not at import
     from ..core.projection import ProjectionResult, ProjectionSettings, ProjectionStep
     from ..models.base import GanModel
 
-LIVE_SIZE = 128  # px of the live images in the panel
+LIVE_SIZE = 128  # px of the live images in the panel (at most)
+LIVE_MIN = 88  # they shrink to this in a short window, so that the preview above keeps the height
 
 
 def array_pixmap(img: np.ndarray, size: int = LIVE_SIZE) -> QPixmap:
@@ -55,20 +56,46 @@ def array_pixmap(img: np.ndarray, size: int = LIVE_SIZE) -> QPixmap:
                                        Qt.TransformationMode.SmoothTransformation)
 
 
+class FittedImage(QLabel):
+    """A square picture of at most LIVE_SIZE px that shrinks with the pane (down to LIVE_MIN): the
+    Photo tab then asks less height of the column the preview image shares with it."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(text, parent)
+        self._source: QPixmap | None = None
+        self.setMinimumSize(LIVE_MIN, LIVE_MIN)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 — constant, or a smaller pixmap would shrink the label
+        return QSize(LIVE_SIZE, LIVE_SIZE)
+
+    def setPixmap(self, pixmap: QPixmap) -> None:  # noqa: N802
+        self._source = pixmap
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if self._source is None or self._source.isNull():
+            return
+        side = max(1, min(self.width(), self.height(), LIVE_SIZE))
+        super().setPixmap(self._source.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio,
+                                              Qt.TransformationMode.SmoothTransformation))
+
+
 class PhotoPanel(QWidget):
     """The Photo dock: the crop, the live projection, its progress and PSNR, Cancel, Back to Seed."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("photoPanel")
-        self.target = QLabel("Open a photo: File ▸ Open Photo… or drop one on the window", self)
+        self.target = FittedImage("Open a photo: File ▸ Open Photo… or drop one on the window", self)
         self.target.setObjectName("photoTarget")
         self.target.setWordWrap(True)
-        self.live = QLabel(self)
+        self.live = FittedImage("", self)
         self.live.setObjectName("photoLive")
-        for lab in (self.target, self.live):
-            lab.setMinimumSize(LIVE_SIZE, LIVE_SIZE)
-            lab.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.status = QLabel("", self)
         self.status.setObjectName("photoStatus")
         self.status.setWordWrap(True)
