@@ -145,6 +145,6 @@ def test_the_smallest_window_still_gives_the_preview_image_room(make_window, qtb
     w = make_window()
     w.resize(1000, 700)
     w.first_run_layout()
-    qtbot.waitUntil(lambda: w.preview.image.height() >= 140)
+    qtbot.waitUntil(lambda: w.preview.image.height() >= 145)
     photo = w.photo.panel
     assert photo.live.height() >= 88 and photo.target.height() >= 88

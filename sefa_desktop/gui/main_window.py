@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
 
     def first_run_layout(self) -> None:
         """Docks sized for this screen when no layout was saved: the gallery widest, the preview image
-        tallest (the tabbed panes below it start at about a quarter of the height)."""
+        tallest (the tabbed panes below it start at about a fifth of the height)."""
         left, right = default_dock_widths(self.width())
         self.resizeDocks([self.browser_dock, self.preview_dock], [left, right], Qt.Orientation.Horizontal)
         lower = self._docks_below.get(id(self.preview_dock))

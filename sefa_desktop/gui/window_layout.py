@@ -47,6 +47,6 @@ def default_dock_widths(width: int) -> tuple[int, int]:
 def default_preview_share(height: int) -> tuple[int, int]:
     """Heights of the Preview dock and of the tabbed panes below it (Marks, Photo, Presets) for a
     first run in a window `height` px tall: the image is what the user is editing, the panes below are
-    occasional tools, so they start at about a quarter (≥ 180 px, their controls' height)."""
-    lower = max(180, int(height * 0.25))
+    occasional tools, so they start at about a fifth (Qt keeps them at least as tall as their controls)."""
+    lower = int(height * 0.22)
     return max(0, height - lower), lower
