@@ -12,10 +12,10 @@ pytest.importorskip("pytestqt")
 
 import torch  # noqa: E402
 from PySide6.QtWidgets import QDialogButtonBox, QFileDialog  # noqa: E402
+from test_gui_window import shown_window  # noqa: E402
 
 from sefa_desktop.gui import file_dialogs  # noqa: E402
 from sefa_desktop.gui.export_menu import DIRECTION_FORMATS  # noqa: E402
-from sefa_desktop.gui.main_window import MainWindow  # noqa: E402
 
 TIMEOUT = 30_000
 DEFAULT_FILTER = DIRECTION_FORMATS[0][0]  # "SeFa directions (*.npz)": what the dialog opens with
@@ -42,11 +42,7 @@ class FakeDialogs:
 
 @pytest.fixture
 def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.resize(1300, 850)
-    w.show()
-    qtbot.waitUntil(lambda: w.dirs is not None and w.preview.image.pixmap is not None, timeout=TIMEOUT)
+    w = shown_window(qtbot, size=(1300, 850))
     yield w
     w.exports.shutdown()
     w.close()

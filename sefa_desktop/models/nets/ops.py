@@ -27,8 +27,10 @@ _DEPTHWISE_BAND_ELEMENTS = 1 << 19
 _DENSE_BAND_ELEMENTS = 1 << 20
 
 
-def _inference(*tensors: torch.Tensor | None) -> bool:
-    return not (torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors))
+def needs_autograd(*tensors: torch.Tensor | None) -> bool:
+    """Training or synthesize_differentiable: the out-of-place paths autograd can differentiate, not the
+    in-place and cut-up inference ones."""
+    return torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)
 
 
 def _band_rows(total: int, most: int, least: int = 1) -> int:
@@ -65,7 +67,7 @@ def depthwise_conv2d(x: torch.Tensor, k: torch.Tensor, bias: torch.Tensor | None
     n, c, h, w = x.shape
     ph, pw = padding
     h_out = h + 2 * ph - k.shape[2] + 1
-    if min(h, w) < _BAND_MIN_SIDE or x.device.type != "cpu" or not _inference(x, k, bias):
+    if min(h, w) < _BAND_MIN_SIDE or x.device.type != "cpu" or needs_autograd(x, k, bias):
         return F.conv2d(x, k, bias, padding=padding, groups=c)
     rows = _band_rows(h_out, min(64, _DEPTHWISE_BAND_ELEMENTS // max(1, n * c * w)), least=4)
     return _in_row_bands(x, k.shape[2], ph, rows, lambda band: F.conv2d(band, k, bias, padding=(0, pw), groups=c))
@@ -77,7 +79,7 @@ def conv2d_banded(x: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | No
     kh = weight.shape[2]
     h_out = h + 2 * padding - kh + 1
     rows = _band_rows(h_out, _DENSE_BAND_ELEMENTS // max(1, n * c * w))
-    if min(h, w) < _BAND_MIN_SIDE or rows >= h_out or x.device.type != "cpu" or not _inference(x, weight, bias):
+    if min(h, w) < _BAND_MIN_SIDE or rows >= h_out or x.device.type != "cpu" or needs_autograd(x, weight, bias):
         return F.conv2d(x, weight, bias, padding=padding)
     return _in_row_bands(x, kh, padding, rows, lambda band: F.conv2d(band, weight, bias, padding=(0, padding)))
 
@@ -131,7 +133,7 @@ def bias_act(x: torch.Tensor, b: torch.Tensor | None, act: str = "linear", gain:
     # One new tensor, then in place: at high resolution these passes are memory-bound, and fresh
     # allocations for each cost as much as the arithmetic.
     # Training (autograd) needs the intermediate results kept: out of place there.
-    if torch.is_grad_enabled() and (x.requires_grad or (b is not None and b.requires_grad)):
+    if needs_autograd(x, b):
         if b is not None:
             x = x + b.reshape([1, -1] + [1] * (x.ndim - 2))
         if act == "lrelu":

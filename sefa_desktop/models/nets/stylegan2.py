@@ -71,11 +71,6 @@ def _setup_filter(taps: list[float] | tuple[float, ...]) -> torch.Tensor:
     return f / f.sum()
 
 
-def _needs_autograd(*tensors: torch.Tensor) -> bool:
-    """Training or synthesize_differentiable: keep the out-of-place path autograd can differentiate."""
-    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
-
-
 class FullyConnected(nn.Module):
     """y = x·(W·lr/√in)ᵀ + b·lr, then activation (lrelu includes the ×√2 gain)."""
 
@@ -158,7 +153,7 @@ class SynthesisLayer(nn.Module):
         elif self.use_noise and noise_mode == "const":
             noise = self.noise_const * self.noise_strength
         clamp = self.conv_clamp * gain if self.conv_clamp is not None else None
-        if _needs_autograd(x, styles, self.weight):
+        if ops.needs_autograd(x, styles, self.weight):
             x = ops.modulated_conv2d(x, self.weight, styles, demodulate=True, padding=1, up=self.up,
                                      resample_filter=self.resample_filter, noise=noise)
             return ops.bias_act(x, self.bias, act="lrelu", gain=ops.SQRT2 * gain, clamp=clamp)
@@ -182,7 +177,7 @@ class ToRGBLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
         styles = self.affine(w) * self.weight_gain
-        if _needs_autograd(x, styles, self.weight):
+        if ops.needs_autograd(x, styles, self.weight):
             x = ops.modulated_conv2d(x, self.weight, styles, demodulate=False)
             return ops.bias_act(x, self.bias, clamp=self.conv_clamp)
         x = ops.modulated_conv2d(x, self.weight, styles, demodulate=False, bias=self.bias)
